@@ -1,0 +1,1 @@
+"""Regulars configuration: defaults, testing overrides, and a production example."""

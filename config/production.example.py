@@ -1,0 +1,18 @@
+"""Copy to production.py (or set REGULARS_* environment variables) for a real deployment.
+
+    REGULARS_CONFIG=config/production.py gunicorn 'core.app:create_app()'
+"""
+
+DATABASE_URL = "postgresql+psycopg://regulars:CHANGE-ME@127.0.0.1/regulars"
+SECRET_KEY = "generate with: python -c 'import secrets; print(secrets.token_hex(32))'"
+
+SESSION_COOKIE_SECURE = True
+REMEMBER_COOKIE_SECURE = True
+SESSION_COOKIE_SAMESITE = "Lax"
+PREFERRED_URL_SCHEME = "https"
+
+AUTH_RATE_LIMITED = True
+RATELIMIT_STORAGE_URI = "memory://"  # use redis:// or memcached:// with several workers
+
+# Exactly one `regulars scheduler` process runs the jobs; web workers never do.
+SCHEDULER_IN_PROCESS = False

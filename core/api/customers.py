@@ -1,0 +1,381 @@
+from __future__ import annotations
+
+from flask import request
+from flask_appbuilder.api import BaseApi, expose, safe
+from flask_appbuilder.security.decorators import permission_name, protect
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from core.errors import NotFound, ValidationError
+from core.models import CustomerStatus, CustomerType
+from core.services import customers as customer_service
+from core.services import groups as group_service
+
+
+def customer_json(c) -> dict:
+    return {
+        "id": c.id, "number": c.number, "kind": c.kind, "first_name": c.first_name,
+        "last_name": c.last_name, "company_name": c.company_name, "display_name": c.display_name,
+        "email": c.email, "phone": c.phone, "phone_e164": c.phone_e164, "status": c.status,
+        "groups": [{"id": g.id, "name": g.name} for g in c.groups],
+        "created_at": c.created_at.isoformat() + "Z", "updated_at": c.updated_at.isoformat() + "Z",
+    }
+
+
+def group_json(g, members: int | None = None) -> dict:
+    data = {"id": g.id, "name": g.name, "description": g.description}
+    if members is not None:
+        data["member_count"] = members
+    return data
+
+
+class JsonApi(BaseApi):
+    """Shared answers: the same JSON shape for every error."""
+
+    allow_browser_login = True
+
+    def invalid(self, errors: dict, status: int = 422):
+        return self.response(status, message=_("Some fields are not valid."), errors=errors)
+
+    def json_body(self):
+        if not request.is_json:
+            raise ValidationError({"_": _("Send a JSON object with Content-Type: application/json.")})
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict):
+            raise ValidationError({"_": _("The request body must be a JSON object.")})
+        return body
+
+    def int_param(self, name, default=None, low=1, high=10**9):
+        raw = request.args.get(name)
+        if raw in (None, ""):
+            return default
+        try:
+            value = int(raw)
+        except ValueError:
+            raise ValidationError({name: _("Must be a whole number.")}) from None
+        if not low <= value <= high:
+            raise ValidationError({name: _("Must be between %(low)d and %(high)d.", low=low, high=high)})
+        return value
+
+
+class CustomerApi(JsonApi):
+    resource_name = "customers"
+    class_permission_name = "CustomerApi"
+    openapi_spec_tag = "Customers"
+    method_permission_name = {"get_list": "get", "get": "get", "post": "post", "put": "put"}
+
+    @expose("/", methods=["GET"])
+    @protect()
+    @safe
+    @permission_name("get")
+    def get_list(self):
+        """List customers, newest filters first.
+        ---
+        get:
+          summary: List and search customers
+          parameters:
+          - {in: query, name: q, schema: {type: string}, description: name, email, phone or number prefix}
+          - {in: query, name: status, schema: {type: string, enum: [active, inactive]}}
+          - {in: query, name: kind, schema: {type: string, enum: [individual, business]}}
+          - {in: query, name: group, schema: {type: integer}}
+          - {in: query, name: sort, schema: {type: string, enum: [name, number, created]}}
+          - {in: query, name: page, schema: {type: integer, minimum: 1}}
+          - {in: query, name: page_size, schema: {type: integer, minimum: 1, maximum: 100}}
+          responses:
+            200: {description: A page of customers}
+            401: {$ref: '#/components/responses/401'}
+            422: {$ref: '#/components/responses/422'}
+        """
+        try:
+            status = request.args.get("status") or None
+            kind = request.args.get("kind") or None
+            errors = {}
+            if status and status not in {s.value for s in CustomerStatus}:
+                errors["status"] = _("Choose active or inactive.")
+            if kind and kind not in {t.value for t in CustomerType}:
+                errors["kind"] = _("Choose individual or business.")
+            sort = request.args.get("sort") or "name"
+            if sort not in customer_service.SORTS:
+                errors["sort"] = _("Sort by name, number or created.")
+            if errors:
+                raise ValidationError(errors)
+            page = customer_service.page(
+                q=request.args.get("q", "")[:200], status=status, kind=kind,
+                group_id=self.int_param("group"), sort=sort, desc=request.args.get("dir") == "desc",
+                page=self.int_param("page", 1, high=10**7),
+                per_page=self.int_param("page_size", 20, high=100),
+            )
+        except ValidationError as exc:
+            return self.invalid(exc.errors)
+        return self.response(200, result=[customer_json(c) for c in page.rows], page=page.page,
+                             page_size=page.per_page, has_next=page.has_next, count=page.total)
+
+    @expose("/<int:pk>", methods=["GET"])
+    @protect()
+    @safe
+    @permission_name("get")
+    def get(self, pk):
+        """Get one customer.
+        ---
+        get:
+          summary: Get a customer
+          parameters: [{in: path, name: pk, required: true, schema: {type: integer}}]
+          responses:
+            200: {description: The customer}
+            404: {$ref: '#/components/responses/404'}
+        """
+        try:
+            return self.response(200, result=customer_json(customer_service.get(pk)))
+        except NotFound:
+            return self.response_404()
+
+    @expose("/", methods=["POST"])
+    @protect()
+    @safe
+    @permission_name("post")
+    def post(self):
+        """Create a customer.
+        ---
+        post:
+          summary: Create a customer
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema:
+                  type: object
+                  properties:
+                    number: {type: string}
+                    kind: {type: string, enum: [individual, business]}
+                    first_name: {type: string}
+                    last_name: {type: string}
+                    company_name: {type: string}
+                    email: {type: string}
+                    phone: {type: string}
+                    status: {type: string, enum: [active, inactive]}
+          responses:
+            201: {description: Created}
+            400: {$ref: '#/components/responses/400'}
+            422: {$ref: '#/components/responses/422'}
+        """
+        try:
+            customer = customer_service.create(self.json_body(), actor=current_user)
+        except ValidationError as exc:
+            return self.invalid(exc.errors, 400 if set(exc.errors) == {"_"} else 422)
+        return self.response(201, id=customer.id, result=customer_json(customer))
+
+    @expose("/<int:pk>", methods=["PUT"])
+    @protect()
+    @safe
+    @permission_name("put")
+    def put(self, pk):
+        """Change a customer's fields (only those sent).
+        ---
+        put:
+          summary: Update a customer
+          parameters: [{in: path, name: pk, required: true, schema: {type: integer}}]
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema: {type: object}
+          responses:
+            200: {description: Updated}
+            404: {$ref: '#/components/responses/404'}
+            422: {$ref: '#/components/responses/422'}
+        """
+        try:
+            customer = customer_service.get(pk)
+        except NotFound:
+            return self.response_404()
+        try:
+            changes = customer_service.update(customer, self.json_body(), actor=current_user,
+                                              require_email=False)
+        except ValidationError as exc:
+            return self.invalid(exc.errors, 400 if set(exc.errors) == {"_"} else 422)
+        return self.response(200, result=customer_json(customer), changed=sorted(changes))
+
+
+class GroupApi(JsonApi):
+    resource_name = "groups"
+    class_permission_name = "GroupApi"
+    openapi_spec_tag = "Groups"
+    method_permission_name = {"get_list": "get", "get": "get", "post": "post", "put": "put",
+                              "delete": "delete", "add_members": "put", "remove_member": "put"}
+
+    def _group(self, pk):
+        return group_service.get(pk)
+
+    @expose("/", methods=["GET"])
+    @protect()
+    @safe
+    @permission_name("get")
+    def get_list(self):
+        """List groups.
+        ---
+        get:
+          summary: List groups
+          responses:
+            200: {description: All groups with member counts}
+        """
+        groups = group_service.all_groups()
+        return self.response(200, result=[group_json(g, group_service.member_count(g))
+                                          for g in groups])
+
+    @expose("/<int:pk>", methods=["GET"])
+    @protect()
+    @safe
+    @permission_name("get")
+    def get(self, pk):
+        """Get a group.
+        ---
+        get:
+          summary: Get a group
+          parameters: [{in: path, name: pk, required: true, schema: {type: integer}}]
+          responses:
+            200: {description: The group}
+            404: {$ref: '#/components/responses/404'}
+        """
+        try:
+            group = self._group(pk)
+        except NotFound:
+            return self.response_404()
+        return self.response(200, result=group_json(group, group_service.member_count(group)))
+
+    @expose("/", methods=["POST"])
+    @protect()
+    @safe
+    @permission_name("post")
+    def post(self):
+        """Create a group.
+        ---
+        post:
+          summary: Create a group
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema: {type: object, properties: {name: {type: string}, description: {type: string}}}
+          responses:
+            201: {description: Created}
+            422: {$ref: '#/components/responses/422'}
+        """
+        try:
+            group = group_service.create(self.json_body())
+        except ValidationError as exc:
+            return self.invalid(exc.errors, 400 if set(exc.errors) == {"_"} else 422)
+        return self.response(201, id=group.id, result=group_json(group, 0))
+
+    @expose("/<int:pk>", methods=["PUT"])
+    @protect()
+    @safe
+    @permission_name("put")
+    def put(self, pk):
+        """Rename or describe a group.
+        ---
+        put:
+          summary: Update a group
+          parameters: [{in: path, name: pk, required: true, schema: {type: integer}}]
+          responses:
+            200: {description: Updated}
+            404: {$ref: '#/components/responses/404'}
+            422: {$ref: '#/components/responses/422'}
+        """
+        try:
+            group = self._group(pk)
+        except NotFound:
+            return self.response_404()
+        try:
+            group_service.update(group, self.json_body())
+        except ValidationError as exc:
+            return self.invalid(exc.errors, 400 if set(exc.errors) == {"_"} else 422)
+        return self.response(200, result=group_json(group, group_service.member_count(group)))
+
+    @expose("/<int:pk>", methods=["DELETE"])
+    @protect()
+    @safe
+    @permission_name("delete")
+    def delete(self, pk):
+        """Delete a group (its members stay customers).
+        ---
+        delete:
+          summary: Delete a group
+          parameters: [{in: path, name: pk, required: true, schema: {type: integer}}]
+          responses:
+            200: {description: Deleted}
+            404: {$ref: '#/components/responses/404'}
+        """
+        try:
+            group = self._group(pk)
+        except NotFound:
+            return self.response_404()
+        group_service.delete_group(group)
+        return self.response(200, message="OK")
+
+    @expose("/<int:pk>/members", methods=["POST"])
+    @protect()
+    @safe
+    @permission_name("put")
+    def add_members(self, pk):
+        """Add customers to a group.
+        ---
+        post:
+          summary: Add members
+          parameters: [{in: path, name: pk, required: true, schema: {type: integer}}]
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema: {type: object, properties: {customer_ids: {type: array, items: {type: integer}}}}
+          responses:
+            200: {description: Added}
+            404: {$ref: '#/components/responses/404'}
+            422: {$ref: '#/components/responses/422'}
+        """
+        try:
+            group = self._group(pk)
+        except NotFound:
+            return self.response_404()
+        try:
+            body = self.json_body()
+            ids = body.get("customer_ids")
+            if not isinstance(ids, list) or not ids or not all(
+                    isinstance(i, int) and not isinstance(i, bool) for i in ids):
+                raise ValidationError({"customer_ids": _("Send a list of customer ids.")})
+            customers, missing = [], []
+            for cid in ids:
+                try:
+                    customers.append(customer_service.get(cid))
+                except NotFound:
+                    missing.append(cid)
+            if missing:
+                raise ValidationError({"customer_ids": _("No customer with id %(ids)s.",
+                                                         ids=", ".join(map(str, missing)))})
+        except ValidationError as exc:
+            return self.invalid(exc.errors, 400 if set(exc.errors) == {"_"} else 422)
+        added = group_service.add_members(group, customers)
+        return self.response(200, added=added, member_count=group_service.member_count(group))
+
+    @expose("/<int:pk>/members/<int:customer_id>", methods=["DELETE"])
+    @protect()
+    @safe
+    @permission_name("put")
+    def remove_member(self, pk, customer_id):
+        """Remove a customer from a group.
+        ---
+        delete:
+          summary: Remove a member
+          parameters:
+          - {in: path, name: pk, required: true, schema: {type: integer}}
+          - {in: path, name: customer_id, required: true, schema: {type: integer}}
+          responses:
+            200: {description: Removed}
+            404: {$ref: '#/components/responses/404'}
+        """
+        try:
+            group = self._group(pk)
+            customer = customer_service.get(customer_id)
+        except NotFound:
+            return self.response_404()
+        removed = group_service.remove_member(group, customer)
+        return self.response(200, removed=removed)

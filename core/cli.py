@@ -1,0 +1,232 @@
+"""``regulars ...`` (also ``flask --app core.app regulars ...``): database, demo, plugins, scheduler."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+
+console = Console()
+
+
+def _create_app():
+    from core.app import create_app
+
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=True,
+             help="Regulars: customer management for shops.")
+def main():
+    pass
+
+
+def register(app) -> None:
+    """Attach the Regulars commands to ``flask`` as well (``flask regulars ...``)."""
+    group = click.Group("regulars", help="Regulars commands.")
+    for command in COMMANDS:
+        group.add_command(command)
+    app.cli.add_command(group)
+
+
+# -- db -------------------------------------------------------------------------------------
+
+
+@click.group("db", help="Database schema.")
+def db_group():
+    pass
+
+
+@db_group.command("upgrade", help="Upgrade the core and every enabled plugin, then sync roles.")
+@with_appcontext
+def db_upgrade():
+    upgraded = upgrade_all()
+    console.print(f"Upgraded: {', '.join(upgraded)}")
+
+
+def upgrade_all() -> list[str]:
+    from core import migrate
+
+    upgraded = migrate.upgrade()
+    sync_permissions()
+    return upgraded
+
+
+def sync_permissions() -> None:
+    """Write every view's permissions and rewrite the built-in roles (Admin, Manager, ...)."""
+    from core.security import BUILTIN_ROLES
+
+    appbuilder = current_app.appbuilder
+    for role in (*BUILTIN_ROLES, current_app.config["AUTH_ROLE_PUBLIC"]):
+        appbuilder.sm.add_role(role)
+    appbuilder.add_permissions(update_perms=True)
+    appbuilder.sm.sync_builtin_roles()
+
+
+@db_group.command("heads", help="Show each branch's head revision.")
+@with_appcontext
+def db_heads():
+    from alembic.script import ScriptDirectory
+
+    from core import migrate
+
+    script = ScriptDirectory.from_config(migrate.alembic_config())
+    for rev in script.get_revisions("heads"):
+        console.print(f"{','.join(rev.branch_labels or ()) or '-'}: {rev.revision}  {rev.doc}")
+
+
+# -- set-up ---------------------------------------------------------------------------------
+
+
+@click.command("create-admin", help="Create an administrator account.")
+@click.option("--username", required=True)
+@click.option("--password", required=True)
+@click.option("--email", default=None)
+@click.option("--first-name", default="Shop")
+@click.option("--last-name", default="Admin")
+@with_appcontext
+def create_admin(username, password, email, first_name, last_name):
+    ensure_user(username, password, email or f"{username}@example.com", first_name, last_name, "Admin")
+    console.print(f"Administrator [bold]{username}[/bold] is ready.")
+
+
+def ensure_user(username, password, email, first_name, last_name, role_name):
+    sm = current_app.appbuilder.sm
+    user = sm.find_user(username=username)
+    if user is None:
+        user = sm.add_user(username, first_name, last_name, email, sm.find_role(role_name),
+                           password=password)
+        if not user:
+            raise click.ClickException(f"Could not create user {username}")
+    return user
+
+
+@click.command("demo", help="Load the demo shop (customers, groups, plugins' demo data) if empty.")
+@click.option("--count", type=int, default=None, help="How many customers.")
+@with_appcontext
+def demo(count):
+    load_demo(count)
+
+
+def load_demo(count=None) -> int:
+    from core.services import demo as demo_service
+
+    if not demo_service.is_empty():
+        console.print("The shop already has customers; demo data not loaded.")
+        return 0
+    count = count or current_app.config["DEMO_CUSTOMERS"]
+    with Progress(console=console, transient=True) as progress:
+        task = progress.add_task("Loading demo customers", total=count)
+        made = demo_service.load(count, current_app.config["DEMO_SEED"],
+                                 progress=lambda n: progress.update(task, completed=n))
+    console.print(f"Loaded {made} demo customers.")
+    return made
+
+
+@click.command("setup", help="Upgrade the database; on first start load the demo and its admin.")
+@click.option("--demo/--no-demo", default=True)
+@with_appcontext
+def setup(demo):
+    upgrade_all()
+    cfg = current_app.config
+    if demo:
+        load_demo()
+        ensure_user(cfg["DEMO_ADMIN_USERNAME"], cfg["DEMO_ADMIN_PASSWORD"], "admin@example.com",
+                    "Shop", "Admin", "Admin")
+        console.print(
+            "\n[bold green]Regulars is ready[/bold green] at http://127.0.0.1:5000  "
+            f"(log in as [bold]{cfg['DEMO_ADMIN_USERNAME']}[/bold] / "
+            f"[bold]{cfg['DEMO_ADMIN_PASSWORD']}[/bold])\n"
+        )
+
+
+# -- plugins --------------------------------------------------------------------------------
+
+
+@click.group("plugins", help="List, enable and disable plugins.")
+def plugins_group():
+    pass
+
+
+@plugins_group.command("list")
+@with_appcontext
+def plugins_list():
+    from core.db import db
+
+    host = current_app.extensions["regulars.plugins"]
+    host.refresh(db.session, force=True)
+    table = Table("name", "version", "enabled", "active", "requires", "description / problem")
+    for plugin in sorted(host.plugins.values(), key=lambda p: p.name):
+        active = host.is_active(plugin.name)
+        table.add_row(
+            plugin.name, plugin.info.version, "yes" if host.is_enabled(plugin.name) else "no",
+            "yes" if active else "no", ", ".join(plugin.info.requires) or "-",
+            plugin.info.description if active else host.inactive_reason(plugin.name),
+        )
+    console.print(table)
+
+
+def _switch(name: str, enabled: bool):
+    from core.errors import ValidationError
+    from core.services import plugins as plugin_service
+
+    try:
+        plugin_service.set_enabled(name, enabled)
+    except ValidationError as exc:
+        raise click.ClickException(" ".join(exc.errors.values())) from exc
+    console.print(f"{name}: {'enabled' if enabled else 'disabled'}")
+
+
+@plugins_group.command("enable")
+@click.argument("name")
+@with_appcontext
+def plugins_enable(name):
+    _switch(name, True)
+
+
+@plugins_group.command("disable")
+@click.argument("name")
+@with_appcontext
+def plugins_disable(name):
+    _switch(name, False)
+
+
+# -- scheduler ------------------------------------------------------------------------------
+
+
+@click.command("scheduler", help="Run the scheduled jobs (exactly one such process per shop).")
+@with_appcontext
+def scheduler_command():
+    from core import scheduler
+
+    sched = scheduler.build(current_app._get_current_object(), blocking=True)
+    console.print(f"Scheduler running {len(sched.get_jobs())} job(s). Ctrl+C stops it.")
+    try:
+        sched.start()
+    except (KeyboardInterrupt, SystemExit):
+        pass
+
+
+# -- docs -----------------------------------------------------------------------------------
+
+
+@click.command("hook-docs", help="Rewrite the hook reference in docs/plugins.md from core/hookspecs.py.")
+@click.option("--check", is_flag=True, help="Exit 1 if docs/plugins.md is out of date.")
+def hook_docs(check):
+    from core import hookdocs
+
+    changed = hookdocs.write(check=check)
+    if check and changed:
+        console.print("docs/plugins.md is out of date: run `regulars hook-docs`.")
+        sys.exit(1)
+    console.print("docs/plugins.md is up to date." if not changed else "docs/plugins.md rewritten.")
+
+
+COMMANDS = [db_group, create_admin, demo, setup, plugins_group, scheduler_command, hook_docs]
+for _command in COMMANDS:
+    main.add_command(_command)

@@ -1,0 +1,83 @@
+from __future__ import annotations
+
+import enum
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Column, DateTime, ForeignKey, Index, Integer, String
+from sqlalchemy.orm import relationship
+
+from core.db import Model, utcnow
+
+
+class CustomerType(str, enum.Enum):
+    individual = "individual"
+    business = "business"
+
+    @property
+    def label(self):
+        return {"individual": _l("Individual"), "business": _l("Business")}[self.value]
+
+
+class CustomerStatus(str, enum.Enum):
+    active = "active"
+    inactive = "inactive"
+
+    @property
+    def label(self):
+        return {"active": _l("Active"), "inactive": _l("Inactive")}[self.value]
+
+
+class Customer(Model):
+    __tablename__ = "customer"
+
+    id = Column(Integer, primary_key=True)
+    number = Column(String(32), nullable=False, unique=True)
+    kind = Column(String(16), nullable=False, default=CustomerType.individual.value)
+    first_name = Column(String(100), nullable=False, default="")
+    last_name = Column(String(100), nullable=False, default="")
+    company_name = Column(String(200), nullable=False, default="")
+    email = Column(String(254), nullable=True)
+    # Lower-cased, for lookups and duplicate checks; the display value stays as typed.
+    email_normalized = Column(String(254), nullable=True)
+    phone = Column(String(40), nullable=True)
+    phone_e164 = Column(String(20), nullable=True)
+    status = Column(String(16), nullable=False, default=CustomerStatus.active.value)
+    # Case- and accent-folded "first last" and "last first", for prefix search and sorting.
+    name_key = Column(String(210), nullable=False, default="")
+    sort_key = Column(String(210), nullable=False, default="")
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+    updated_at = Column(DateTime, nullable=False, default=utcnow, onupdate=utcnow)
+    created_by_fk = Column(Integer, ForeignKey("ab_user.id", ondelete="SET NULL"), nullable=True)
+    updated_by_fk = Column(Integer, ForeignKey("ab_user.id", ondelete="SET NULL"), nullable=True)
+
+    created_by = relationship("User", foreign_keys=[created_by_fk])
+    updated_by = relationship("User", foreign_keys=[updated_by_fk])
+    groups = relationship(
+        "CustomerGroup", secondary="customer_group_member", back_populates="customers",
+        order_by="CustomerGroup.name",
+    )
+
+    __table_args__ = (
+        Index("ix_customer_email_normalized", "email_normalized"),
+        Index("ix_customer_phone_e164", "phone_e164"),
+        Index("ix_customer_name_key", "name_key"),
+        Index("ix_customer_sort_key", "sort_key", "id"),
+        Index("ix_customer_status_kind", "status", "kind", "id"),
+    )
+
+    @property
+    def display_name(self) -> str:
+        person = " ".join(p for p in (self.first_name, self.last_name) if p)
+        if self.kind == CustomerType.business.value and self.company_name:
+            return self.company_name
+        return person or self.company_name or self.email or self.number
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == CustomerStatus.active.value
+
+    def __repr__(self):
+        return f"<Customer {self.number}>"
+
+    def __str__(self):
+        return f"{self.display_name} ({self.number})"

@@ -1,0 +1,132 @@
+"""The stable surface for plugin authors. A plugin imports from here and from its own modules;
+everything else in ``core`` may change without notice.
+
+    from core.sdk import hookimpl, PluginInfo, Tab, Action, Badge, SummaryItem, FormField
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from flask import current_app
+from pluggy import HookimplMarker
+
+from core.db import Model, Money, Rate, db, utcnow, write_transaction
+from core.errors import NotFound, ValidationError
+from core.plugins import PluginInfo
+
+hookimpl = HookimplMarker("regulars")
+"""Decorator marking a function as the implementation of a Regulars hook."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Tab:
+    """A tab of the customer overview, loaded from ``url`` when it is opened.
+
+    ``order``: core tabs use 10-90; plugins use 100 and up. ``permission`` is an optional
+    ``(permission_name, view_name)`` pair; users without it do not see the tab.
+    """
+
+    key: str
+    label: str
+    url: str
+    order: int = 100
+    permission: tuple[str, str] | None = None
+    badge: str | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class Action:
+    """A quick action button in the overview's header (a link, or a POST form when ``method``
+    is ``"post"``)."""
+
+    label: str
+    url: str
+    icon: str = ""
+    permission: tuple[str, str] | None = None
+    method: str = "get"
+    style: str = "default"
+
+
+@dataclasses.dataclass(frozen=True)
+class Badge:
+    """A small label beside the customer's name. ``style`` is a Bootstrap label style:
+    default, primary, success, info, warning, danger."""
+
+    label: str
+    style: str = "default"
+    title: str = ""
+
+
+@dataclasses.dataclass(frozen=True)
+class SummaryItem:
+    """A labelled fact in the overview's info box."""
+
+    label: str
+    value: str
+    order: int = 100
+
+
+@dataclasses.dataclass(frozen=True)
+class FormField:
+    """An extra field on the customer form: ``field`` is an unbound WTForms field,
+    ``section`` the heading it appears under."""
+
+    name: str
+    field: Any
+    section: str = "Other"
+
+
+def plugin_host():
+    """The plugin host of the running app (``host.hook.NAME(...)`` calls active plugins only)."""
+    return current_app.extensions["regulars.plugins"]
+
+
+def plugin_settings(name: str) -> dict:
+    """A plugin's settings: its PluginInfo defaults, overridden by ``REGULARS_PLUGIN_<NAME>_<KEY>``
+    in the app config."""
+    info = plugin_host().plugins[name].info
+    prefix = f"PLUGIN_{name.upper()}_"
+    settings = dict(info.settings)
+    for key, value in current_app.config.items():
+        if key.startswith(prefix):
+            settings[key[len(prefix):].lower()] = value
+    return settings
+
+
+def get_customer(customer_id: int):
+    """The customer with this id, or NotFound."""
+    from core.services import customers
+
+    return customers.get(customer_id)
+
+
+def customer_url(customer) -> str:
+    """The URL of the customer's overview."""
+    from flask import url_for
+
+    return url_for("CustomerView.overview", customer_id=customer.id)
+
+
+__all__ = [
+    "Action",
+    "Badge",
+    "FormField",
+    "Model",
+    "Money",
+    "NotFound",
+    "PluginInfo",
+    "Rate",
+    "SummaryItem",
+    "Tab",
+    "ValidationError",
+    "customer_url",
+    "db",
+    "get_customer",
+    "hookimpl",
+    "plugin_host",
+    "plugin_settings",
+    "utcnow",
+    "write_transaction",
+]

@@ -1,0 +1,321 @@
+"""Customers: create, update, deactivate, reactivate, find. All rules about a customer live here."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.exc import IntegrityError
+
+from core.db import db, utcnow, write_transaction
+from core.errors import NotFound, ValidationError
+from core.models import Customer, CustomerGroup, CustomerStatus, CustomerType
+from core.services import numbering
+from core.services.normalize import clean_text, fold, normalize_email, normalize_phone, phone_digits
+
+SEQUENCE = "customer"
+EDITABLE = ("number", "kind", "first_name", "last_name", "company_name", "email", "phone", "status")
+LIMITS = {"number": 32, "first_name": 100, "last_name": 100, "company_name": 200, "email": 254,
+          "phone": 40}
+
+
+def _host():
+    return current_app.extensions["regulars.plugins"]
+
+
+def get(customer_id) -> Customer:
+    try:
+        customer_id = int(customer_id)
+    except (TypeError, ValueError):
+        raise NotFound(customer_id) from None
+    customer = db.session.get(Customer, customer_id)
+    if customer is None:
+        raise NotFound(customer_id)
+    return customer
+
+
+def get_by_number(number: str) -> Customer | None:
+    return db.session.execute(select(Customer).where(Customer.number == number)).scalar()
+
+
+# -- validation ----------------------------------------------------------------------------
+
+
+def _clean(data: dict[str, Any], current: Customer | None, require_email: bool) -> dict[str, Any]:
+    """Validate and normalise the editable fields present in ``data``; raise ValidationError
+    naming every bad field at once."""
+    errors: dict[str, str] = {}
+    out: dict[str, Any] = {}
+    unknown = set(data) - set(EDITABLE)
+    for name in sorted(unknown):
+        errors[name] = _("Unknown field.")
+
+    for name in EDITABLE:
+        if name not in data:
+            continue
+        value = data[name]
+        if value is not None and not isinstance(value, (str, int)):
+            errors[name] = _("Must be text.")
+            continue
+        value = clean_text(value)
+        if name in LIMITS and len(value) > LIMITS[name]:
+            errors[name] = _("At most %(n)d characters.", n=LIMITS[name])
+            continue
+        out[name] = value
+
+    def final(name):
+        if name in out:
+            return out[name]
+        return getattr(current, name) if current is not None else ""
+
+    if "kind" in out or current is None:
+        kind = out.get("kind") or CustomerType.individual.value
+        if kind not in {t.value for t in CustomerType}:
+            errors["kind"] = _("Choose Individual or Business.")
+        out["kind"] = kind
+    if "status" in out or current is None:
+        status = out.get("status") or CustomerStatus.active.value
+        if status not in {s.value for s in CustomerStatus}:
+            errors["status"] = _("Choose Active or Inactive.")
+        out["status"] = status
+
+    if "email" in out:
+        if out["email"]:
+            try:
+                out["email"], out["email_normalized"] = normalize_email(out["email"])
+            except ValueError as exc:
+                errors["email"] = str(exc)
+        else:
+            out["email"] = out["email_normalized"] = None
+    if require_email and not final("email") and "email" not in errors:
+        errors["email"] = _("Enter the customer's email address.")
+
+    if "phone" in out:
+        if out["phone"]:
+            try:
+                out["phone"], out["phone_e164"] = normalize_phone(
+                    out["phone"], current_app.config["DEFAULT_PHONE_REGION"]
+                )
+            except ValueError as exc:
+                errors["phone"] = str(exc)
+        else:
+            out["phone"] = out["phone_e164"] = None
+
+    kind = out.get("kind") or (current.kind if current else CustomerType.individual.value)
+    if kind == CustomerType.business.value:
+        if not final("company_name"):
+            errors.setdefault("company_name", _("A business customer needs a company name."))
+    elif not (final("first_name") or final("last_name")) and "first_name" not in errors:
+        errors["first_name"] = _("Enter a first or last name.")
+
+    if "number" in out:
+        number = out["number"]
+        if not number:
+            if current is not None:
+                errors["number"] = _("A customer number cannot be emptied.")
+            else:
+                out.pop("number")
+        else:
+            taken = db.session.execute(
+                select(Customer.id).where(Customer.number == number)
+            ).scalar()
+            if taken is not None and (current is None or taken != current.id):
+                errors["number"] = _("Customer number %(number)s is already taken.", number=number)
+
+    if errors:
+        raise ValidationError(errors)
+    return out
+
+
+def _apply(customer: Customer, values: dict[str, Any]) -> dict[str, tuple]:
+    changes = {}
+    for name, value in values.items():
+        old = getattr(customer, name)
+        if old != value:
+            setattr(customer, name, value)
+            if name in EDITABLE:
+                changes[name] = (old, value)
+    first, last = customer.first_name or "", customer.last_name or ""
+    customer.name_key = fold(f"{first} {last}")
+    if customer.kind == CustomerType.business.value and customer.company_name:
+        customer.sort_key = fold(customer.company_name)
+    else:
+        customer.sort_key = fold(f"{last} {first}") or fold(customer.company_name or "")
+    return changes
+
+
+def _new_number() -> str:
+    pattern = current_app.config["CUSTOMER_NUMBER_PATTERN"]
+    while True:
+        number = numbering.format_number(pattern, numbering.draw(SEQUENCE))
+        # A number an admin typed earlier may sit on the pattern's path: skip it.
+        if db.session.execute(select(Customer.id).where(Customer.number == number)).scalar() is None:
+            return number
+
+
+# -- commands ------------------------------------------------------------------------------
+
+
+def create(data: dict[str, Any], actor=None, extra: dict | None = None,
+           require_email: bool = True) -> Customer:
+    """Create a customer from ``data`` (see EDITABLE). ``extra`` holds plugin form fields,
+    handed to ``customer_form_saved`` inside the same transaction."""
+    with write_transaction():
+        values = _clean(data, None, require_email)
+        customer = Customer()
+        if not values.get("number"):
+            values["number"] = _new_number()
+        _apply(customer, values)
+        customer.created_by_fk = customer.updated_by_fk = getattr(actor, "id", None)
+        db.session.add(customer)
+        _flush_or_number_taken()
+        if extra is not None:
+            _host().hook.customer_form_saved(customer=customer, data=extra)
+            db.session.flush()
+    _host().notify("customer_created", customer=customer)
+    return customer
+
+
+def update(customer: Customer, data: dict[str, Any], actor=None, extra: dict | None = None,
+           require_email: bool = True) -> dict[str, tuple]:
+    """Change the fields in ``data``; returns {field: (old, new)} of what really changed."""
+    with write_transaction():
+        values = _clean(data, customer, require_email)
+        status_before = customer.status
+        changes = _apply(customer, values)
+        if changes:
+            customer.updated_by_fk = getattr(actor, "id", None)
+            customer.updated_at = utcnow()
+        _flush_or_number_taken()
+        if extra is not None:
+            _host().hook.customer_form_saved(customer=customer, data=extra)
+            db.session.flush()
+    if changes:
+        _host().notify("customer_updated", customer=customer, changes=changes)
+        if "status" in changes:
+            _notify_status(customer, status_before)
+    return changes
+
+
+def _flush_or_number_taken():
+    try:
+        db.session.flush()
+    except IntegrityError as exc:
+        if "number" in str(exc.orig).lower():
+            raise ValidationError({"number": _("This customer number is already taken.")}) from exc
+        raise
+
+
+def _notify_status(customer: Customer, before: str):
+    if customer.status == CustomerStatus.inactive.value and before != customer.status:
+        _host().notify("customer_deactivated", customer=customer)
+    elif customer.status == CustomerStatus.active.value and before != customer.status:
+        _host().notify("customer_reactivated", customer=customer)
+
+
+def set_status(customer: Customer, active: bool, actor=None) -> bool:
+    """Deactivate or reactivate; keeps every row of history. Returns True when it changed."""
+    status = CustomerStatus.active.value if active else CustomerStatus.inactive.value
+    with write_transaction():
+        before = customer.status
+        if before == status:
+            return False
+        customer.status = status
+        customer.updated_by_fk = getattr(actor, "id", None)
+        customer.updated_at = utcnow()
+    _host().notify("customer_updated", customer=customer, changes={"status": (before, status)})
+    _notify_status(customer, before)
+    return True
+
+
+# -- finding -------------------------------------------------------------------------------
+
+SORTS = {
+    # name: (columns for ORDER BY ascending)
+    "name": (Customer.sort_key, Customer.id),
+    "number": (Customer.number, Customer.id),
+    "created": (Customer.id,),
+}
+
+
+@dataclasses.dataclass
+class Page:
+    rows: list[Customer]
+    page: int
+    per_page: int
+    has_next: bool
+    total: int | None  # None: more than the count cap
+    count_cap: int
+
+
+def search_condition(q: str):
+    """Prefix match on name (either order), company, email, customer number and phone."""
+    q = clean_text(q)
+    if not q:
+        return None
+    key = fold(q)
+    conds = [
+        _prefix(Customer.name_key, key),
+        _prefix(Customer.sort_key, key),
+        _prefix(Customer.email_normalized, q.lower()),
+        _prefix(Customer.number, q.upper()),
+        Customer.number == q,
+    ]
+    digits = phone_digits(q)
+    if len(digits) >= 3 and len(digits) >= len(q.replace(" ", "")) - 2:
+        try:
+            _, e164 = normalize_phone(q, current_app.config["DEFAULT_PHONE_REGION"])
+            conds.append(Customer.phone_e164 == e164)
+        except ValueError:
+            conds.append(_prefix(Customer.phone_e164, "+" + digits))
+    return or_(*conds)
+
+
+def _prefix(column, value: str):
+    # A range, not LIKE: it uses a plain b-tree index on SQLite and PostgreSQL alike.
+    return and_(column >= value, column < value + "\U0010ffff")
+
+
+def filtered(q: str = "", status: str | None = None, kind: str | None = None,
+             group_id: int | None = None):
+    stmt = select(Customer)
+    cond = search_condition(q)
+    if cond is not None:
+        stmt = stmt.where(cond)
+    if status:
+        stmt = stmt.where(Customer.status == status)
+    if kind:
+        stmt = stmt.where(Customer.kind == kind)
+    if group_id:
+        stmt = stmt.where(Customer.groups.any(CustomerGroup.id == group_id))
+    return stmt
+
+
+def page(q: str = "", status: str | None = None, kind: str | None = None,
+         group_id: int | None = None, sort: str = "name", desc: bool = False,
+         page: int = 1, per_page: int = 20, count_cap: int = 10_000) -> Page:
+    """One page of the customer list. The total is counted only up to ``count_cap`` rows,
+    so a page costs the same at a hundred customers and at millions."""
+    page = max(1, page)
+    columns = SORTS.get(sort, SORTS["name"])
+    order = [c.desc() if desc else c.asc() for c in columns]
+    base = filtered(q, status, kind, group_id)
+    # Deferred join: walk the narrow index for the page's ids, then fetch just those rows.
+    ids_stmt = (
+        base.with_only_columns(Customer.id).order_by(*order)
+        .offset((page - 1) * per_page).limit(per_page + 1)
+    )
+    ids = list(db.session.execute(ids_stmt).scalars())
+    has_next = len(ids) > per_page
+    ids = ids[:per_page]
+    rows = []
+    if ids:
+        by_id = {c.id: c for c in db.session.execute(
+            select(Customer).where(Customer.id.in_(ids))).scalars()}
+        rows = [by_id[i] for i in ids if i in by_id]
+    capped = base.with_only_columns(Customer.id).limit(count_cap + 1).subquery()
+    total = db.session.execute(select(func.count()).select_from(capped)).scalar()
+    return Page(rows, page, per_page, has_next, total if total <= count_cap else None, count_cap)

@@ -1,0 +1,105 @@
+"""Static customer groups and their members."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from sqlalchemy import delete, func, insert, select
+
+from core.db import db, write_transaction
+from core.errors import NotFound, ValidationError
+from core.models import Customer, CustomerGroup, group_membership
+from core.services.normalize import clean_text
+
+
+def get(group_id) -> CustomerGroup:
+    try:
+        group = db.session.get(CustomerGroup, int(group_id))
+    except (TypeError, ValueError):
+        group = None
+    if group is None:
+        raise NotFound(group_id)
+    return group
+
+
+def _clean(data: dict, current: CustomerGroup | None) -> dict:
+    errors, out = {}, {}
+    for name in set(data) - {"name", "description"}:
+        errors[name] = _("Unknown field.")
+    if "name" in data or current is None:
+        name = clean_text(data.get("name"))
+        if not name:
+            errors["name"] = _("Enter a group name.")
+        elif len(name) > 100:
+            errors["name"] = _("At most %(n)d characters.", n=100)
+        else:
+            clash = db.session.execute(
+                select(CustomerGroup.id).where(func.lower(CustomerGroup.name) == name.lower())
+            ).scalar()
+            if clash is not None and (current is None or clash != current.id):
+                errors["name"] = _("A group called %(name)s already exists.", name=name)
+        out["name"] = name
+    if "description" in data:
+        description = str(data.get("description") or "").strip()
+        if len(description) > 2000:
+            errors["description"] = _("At most %(n)d characters.", n=2000)
+        out["description"] = description
+    if errors:
+        raise ValidationError(errors)
+    return out
+
+
+def create(data: dict) -> CustomerGroup:
+    with write_transaction():
+        group = CustomerGroup(**_clean(data, None))
+        db.session.add(group)
+    return group
+
+
+def update(group: CustomerGroup, data: dict) -> CustomerGroup:
+    with write_transaction():
+        for key, value in _clean(data, group).items():
+            setattr(group, key, value)
+    return group
+
+
+def delete_group(group: CustomerGroup) -> None:
+    """Delete a group; its members stay customers, only the membership goes."""
+    with write_transaction():
+        db.session.delete(group)
+
+
+def add_members(group: CustomerGroup, customers: list[Customer]) -> int:
+    """Add customers to a group; returns how many were not members yet."""
+    with write_transaction():
+        have = set(db.session.execute(
+            select(group_membership.c.customer_id).where(group_membership.c.group_id == group.id)
+        ).scalars())
+        new = [c.id for c in customers if c.id not in have]
+        if new:
+            db.session.execute(insert(group_membership),
+                               [{"group_id": group.id, "customer_id": cid} for cid in new])
+    db.session.expire(group)
+    for customer in customers:
+        db.session.expire(customer, ["groups"])
+    return len(new)
+
+
+def remove_member(group: CustomerGroup, customer: Customer) -> bool:
+    with write_transaction():
+        result = db.session.execute(delete(group_membership).where(
+            group_membership.c.group_id == group.id,
+            group_membership.c.customer_id == customer.id))
+    db.session.expire(group)
+    db.session.expire(customer, ["groups"])
+    return result.rowcount > 0
+
+
+def member_count(group: CustomerGroup) -> int:
+    return db.session.execute(
+        select(func.count()).select_from(group_membership)
+        .where(group_membership.c.group_id == group.id)
+    ).scalar()
+
+
+def all_groups() -> list[CustomerGroup]:
+    return list(db.session.execute(select(CustomerGroup).order_by(CustomerGroup.name)).scalars())

@@ -1,0 +1,41 @@
+"""Generated numbers (customer numbers now, invoice numbers later) from a counter row that is
+advanced by one atomic UPDATE ... RETURNING, so concurrent tills never draw the same value."""
+
+from __future__ import annotations
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from core.db import db
+from core.models import NumberSequence
+
+
+def draw(name: str) -> int:
+    """Take the next value of counter ``name`` inside the caller's transaction."""
+    session = db.session
+    stmt = (
+        update(NumberSequence)
+        .where(NumberSequence.name == name)
+        .values(next_value=NumberSequence.next_value + 1)
+        .returning(NumberSequence.next_value)
+    )
+    value = session.execute(stmt).scalar()
+    if value is None:
+        try:
+            with session.begin_nested():
+                session.execute(insert(NumberSequence).values(name=name, next_value=1))
+        except IntegrityError:
+            pass  # another transaction created it first
+        value = session.execute(stmt).scalar()
+    return value - 1
+
+
+def peek(name: str) -> int:
+    value = db.session.execute(
+        select(NumberSequence.next_value).where(NumberSequence.name == name)
+    ).scalar()
+    return value or 1
+
+
+def format_number(pattern: str, seq: int) -> str:
+    return pattern.format(seq=seq)
