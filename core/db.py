@@ -121,3 +121,25 @@ def write_transaction(session=None):
     except BaseException:
         session.rollback()
         raise
+
+
+def estimated_count(table, exact_below: int = 10_000) -> tuple[int, bool]:
+    """A table's size without counting a large table row by row: (count, exact).
+
+    Customers are never deleted, so on SQLite the highest rowid is the count; on PostgreSQL
+    the planner's estimate. Below ``exact_below`` rows the count is exact."""
+    from sqlalchemy import func, select, text
+
+    session = db.session
+    dialect = session.get_bind().dialect.name
+    estimate = None
+    if dialect == "sqlite":
+        estimate = session.execute(text(f'SELECT max(rowid) FROM "{table.name}"')).scalar()
+    elif dialect == "postgresql":
+        estimate = session.execute(
+            text("SELECT reltuples::bigint FROM pg_class WHERE oid = to_regclass(:t)"),
+            {"t": table.name},
+        ).scalar()
+    if estimate is not None and estimate >= exact_below:
+        return int(estimate), False
+    return session.execute(select(func.count()).select_from(table)).scalar() or 0, True

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import base64
 import dataclasses
+import json
 from typing import Any
 
+import phonenumbers
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Integer, and_, func, literal, or_, select, tuple_
 from sqlalchemy.exc import IntegrityError
 
-from core.db import db, utcnow, write_transaction
+from core.db import db, estimated_count, utcnow, write_transaction
 from core.errors import NotFound, ValidationError
 from core.models import Customer, CustomerGroup, CustomerStatus, CustomerType
 from core.services import numbering
@@ -249,6 +252,33 @@ class Page:
     has_next: bool
     total: int | None  # None: more than the count cap
     count_cap: int
+    estimated: bool = False  # total is the table's estimated size (no filter applied)
+    next_cursor: str | None = None
+    prev_cursor: str | None = None
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+
+def encode_cursor(values) -> str:
+    raw = json.dumps([v.isoformat() if hasattr(v, "isoformat") else v for v in values],
+                     separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None, width: int):
+    """The sort values a cursor carries, or None when it is missing or not ours."""
+    if not cursor or len(cursor) > 800:
+        return None
+    try:
+        values = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except ValueError:
+        return None
+    if not isinstance(values, list) or len(values) != width or not all(
+            isinstance(v, (str, int)) and not isinstance(v, bool) for v in values):
+        return None
+    return values
 
 
 def search_condition(q: str):
@@ -266,17 +296,33 @@ def search_condition(q: str):
     ]
     digits = phone_digits(q)
     if len(digits) >= 3 and len(digits) >= len(q.replace(" ", "")) - 2:
-        try:
-            _, e164 = normalize_phone(q, current_app.config["DEFAULT_PHONE_REGION"])
-            conds.append(Customer.phone_e164 == e164)
-        except ValueError:
-            conds.append(_prefix(Customer.phone_e164, "+" + digits))
+        conds.extend(_prefix(Customer.phone_e164, p) for p in _phone_prefixes(q, digits))
     return or_(*conds)
+
+
+def _phone_prefixes(q: str, digits: str) -> set[str]:
+    """E.164 prefixes a typed (part of a) phone number can stand for: as dialled in the shop's
+    region (07400 1... -> +447400 1...) and as already international (447400... / +447400...)."""
+    prefixes = {"+" + digits.lstrip("0")} if not digits.startswith("0") else set()
+    try:
+        number = phonenumbers.parse(q, current_app.config["DEFAULT_PHONE_REGION"])
+    except phonenumbers.NumberParseException:
+        return prefixes or {"+" + digits}
+    national = str(number.national_number)
+    prefixes.add(f"+{number.country_code}{national}")
+    return prefixes
 
 
 def _prefix(column, value: str):
     # A range, not LIKE: it uses a plain b-tree index on SQLite and PostgreSQL alike.
     return and_(column >= value, column < value + "\U0010ffff")
+
+
+def _not_indexed(column):
+    """The same value, as an expression no index can serve (``col || ''`` / ``col + 0``)."""
+    if isinstance(column.type, Integer):
+        return column + 0
+    return column.concat("")
 
 
 def filtered(q: str = "", status: str | None = None, kind: str | None = None,
@@ -296,26 +342,55 @@ def filtered(q: str = "", status: str | None = None, kind: str | None = None,
 
 def page(q: str = "", status: str | None = None, kind: str | None = None,
          group_id: int | None = None, sort: str = "name", desc: bool = False,
-         page: int = 1, per_page: int = 20, count_cap: int = 10_000) -> Page:
-    """One page of the customer list. The total is counted only up to ``count_cap`` rows,
-    so a page costs the same at a hundred customers and at millions."""
+         page: int = 1, per_page: int = 20, count_cap: int = 1_000,
+         after: str | None = None, before: str | None = None) -> Page:
+    """One page of the customer list, costing the same at a hundred customers and at millions.
+
+    Paging by the Next/Previous links uses the cursor of the last/first row shown (keyset
+    paging: an index seek, however deep); a jump to page N walks only the narrow index. A
+    filtered total is counted only up to ``count_cap``; the unfiltered total is the table's
+    estimated size."""
     page = max(1, page)
     columns = SORTS.get(sort, SORTS["name"])
-    order = [c.desc() if desc else c.asc() for c in columns]
     base = filtered(q, status, kind, group_id)
-    # Deferred join: walk the narrow index for the page's ids, then fetch just those rows.
-    ids_stmt = (
-        base.with_only_columns(Customer.id).order_by(*order)
-        .offset((page - 1) * per_page).limit(per_page + 1)
-    )
-    ids = list(db.session.execute(ids_stmt).scalars())
-    has_next = len(ids) > per_page
-    ids = ids[:per_page]
+    if clean_text(q) or group_id:
+        # A search or group picks a small set through its own indexes; sorting that set beats
+        # walking the whole sort index hoping to meet matches (the planner's trap at millions).
+        columns = tuple(_not_indexed(c) for c in columns)
+    after_values = decode_cursor(after, len(columns))
+    before_values = decode_cursor(before, len(columns)) if after_values is None else None
+    backwards = before_values is not None
+    order = [c.desc() if desc != backwards else c.asc() for c in columns]
+    ids_stmt = base.with_only_columns(*columns, Customer.id)
+    if after_values is not None or backwards:
+        values = after_values if after_values is not None else before_values
+        key, bound = tuple_(*columns), tuple_(*[literal(v) for v in values])
+        ids_stmt = ids_stmt.where(key < bound if desc != backwards else key > bound)
+    else:
+        ids_stmt = ids_stmt.offset((page - 1) * per_page)
+    # Walk the narrow index for the page's keys, then fetch just those rows.
+    keys = db.session.execute(ids_stmt.order_by(*order).limit(per_page + 1)).all()
+    more = len(keys) > per_page
+    keys = keys[:per_page]
+    if backwards:
+        keys.reverse()
+    has_next = True if backwards else more
     rows = []
-    if ids:
+    if keys:
+        ids = [k[-1] for k in keys]
         by_id = {c.id: c for c in db.session.execute(
             select(Customer).where(Customer.id.in_(ids))).scalars()}
         rows = [by_id[i] for i in ids if i in by_id]
-    capped = base.with_only_columns(Customer.id).limit(count_cap + 1).subquery()
-    total = db.session.execute(select(func.count()).select_from(capped)).scalar()
-    return Page(rows, page, per_page, has_next, total if total <= count_cap else None, count_cap)
+    width = len(columns)
+    next_cursor = encode_cursor(tuple(keys[-1])[:width]) if keys and has_next else None
+    prev_cursor = encode_cursor(tuple(keys[0])[:width]) if keys and page > 1 else None
+
+    if base.whereclause is None:
+        total, exact = estimated_count(Customer.__table__)
+        estimated = not exact
+    else:
+        capped = base.with_only_columns(Customer.id).limit(count_cap + 1).subquery()
+        total = db.session.execute(select(func.count()).select_from(capped)).scalar()
+        total, estimated = (total if total <= count_cap else None), False
+    return Page(rows, page, per_page, has_next, total, count_cap, estimated,
+                next_cursor, prev_cursor)

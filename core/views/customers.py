@@ -45,14 +45,15 @@ class CustomerView(BaseView):
         per_page = min(max(int_arg("per_page") or 20, 5), 100)
         page = customer_service.page(q=q, status=status or None, kind=kind or None,
                                      group_id=group_id, sort=sort, desc=desc,
-                                     page=int_arg("page") or 1, per_page=per_page)
+                                     page=int_arg("page") or 1, per_page=per_page,
+                                     after=args.get("after"), before=args.get("before"))
         params = {k: v for k, v in {"q": q, "status": status, "kind": kind, "group": group_id,
                                     "sort": sort if sort != "name" else None,
                                     "dir": "desc" if desc else None,
                                     "per_page": per_page if per_page != 20 else None}.items() if v}
 
-        def page_url(n):
-            return url_for("CustomerView.list", page=n, **params)
+        def page_url(n, **cursor):
+            return url_for("CustomerView.list", page=n, **params, **cursor)
 
         def sort_url(column):
             flip = column == sort and not desc

@@ -48,7 +48,9 @@ class GroupView(BaseView):
     def show(self, group_id):
         group = _group_or_404(group_id)
         page_no = int_arg("page") or 1
-        page = customer_service.page(group_id=group.id, page=page_no, per_page=50)
+        page = customer_service.page(group_id=group.id, page=page_no, per_page=50,
+                                     after=request.args.get("after"),
+                                     before=request.args.get("before"))
         q = request.args.get("q", "").strip()[:200]
         candidates = []
         if q:
@@ -57,7 +59,8 @@ class GroupView(BaseView):
             candidates = [c for c in candidates if c.id not in member_ids]
         return self.render_template(
             "regulars/groups/show.html", group=group, page=page, q=q, candidates=candidates,
-            page_url=lambda n: url_for("GroupView.show", group_id=group.id, page=n),
+            page_url=lambda n, **cursor: url_for("GroupView.show", group_id=group.id, page=n,
+                                                 **cursor),
             can_edit=allowed("can_edit", "GroupView"),
             can_delete=allowed("can_delete", "GroupView"),
         )

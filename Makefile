@@ -1,0 +1,35 @@
+# Regulars: `make run` serves the demo shop on http://127.0.0.1:5000; `make test` runs the suite.
+VENV   ?= .venv
+PYTHON ?= python3
+BIN     = $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+
+.PHONY: install run test e2e bench lint hook-docs clean
+
+$(BIN)/regulars: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(BIN)/regulars
+
+run: install
+	$(BIN)/regulars setup
+	REGULARS_SCHEDULER_IN_PROCESS=true $(BIN)/regulars run --host $(HOST) --port $(PORT)
+
+test: install
+	$(BIN)/python -m pytest
+
+e2e: install
+	$(BIN)/python -m pytest tests/e2e
+
+bench: install
+	$(BIN)/python bench/list_customers.py
+
+hook-docs: install
+	$(BIN)/regulars hook-docs
+
+clean:
+	rm -rf $(VENV) instance build *.egg-info

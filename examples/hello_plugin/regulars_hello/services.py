@@ -1,0 +1,43 @@
+"""Reading and writing greetings: the plugin's rules live here, not in its views or hooks."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from core.sdk import ValidationError, db
+from regulars_hello.models import GREETING_MAX, Greeting
+
+FIELD = "hello_greeting"  # the form field's name, prefixed so it cannot clash with another's
+
+
+def greeting_of(customer) -> str | None:
+    row = db.session.get(Greeting, customer.id)
+    return row.text if row else None
+
+
+def set_greeting(customer, text: str | None) -> None:
+    """Store, change or (with an empty text) remove the customer's greeting.
+
+    Runs inside the caller's transaction (the customer form's save) and never commits: a
+    ValidationError raised here refuses the whole save."""
+    text = " ".join((text or "").split())
+    if len(text) > GREETING_MAX:
+        raise ValidationError({FIELD: _("At most %(n)d characters.", n=GREETING_MAX)})
+    row = db.session.get(Greeting, customer.id)
+    if not text:
+        if row is not None:
+            db.session.delete(row)
+    elif row is None:
+        db.session.add(Greeting(customer_id=customer.id, text=text))
+    else:
+        row.text = text
+
+
+def count() -> int:
+    return db.session.execute(select(func.count()).select_from(Greeting)).scalar()
+
+
+def latest(limit: int = 50) -> list[Greeting]:
+    return list(db.session.execute(
+        select(Greeting).order_by(Greeting.updated_at.desc()).limit(limit)).scalars())

@@ -1,0 +1,150 @@
+"""Helpers for the core's tests: read a rendered page the way a person looks at it, and count
+what is in the database."""
+
+from __future__ import annotations
+
+from html.parser import HTMLParser
+
+import pytest
+
+VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
+        "track", "wbr"}
+
+
+class Element:
+    def __init__(self, tag, attrs, parent=None):
+        self.tag, self.attrs, self.parent = tag, dict(attrs), parent
+        self.children: list[Element | str] = []
+
+    @property
+    def classes(self) -> set[str]:
+        return set((self.attrs.get("class") or "").split())
+
+    @property
+    def text(self) -> str:
+        parts = [c if isinstance(c, str) else c.text for c in self.children]
+        return " ".join(" ".join(parts).split())
+
+    def matches(self, tag=None, cls=None, **attrs) -> bool:
+        if tag and self.tag != tag:
+            return False
+        if cls and cls not in self.classes:
+            return False
+        return all(self.attrs.get(k.rstrip("_").replace("_", "-")) == v for k, v in attrs.items())
+
+    def find_all(self, tag=None, cls=None, **attrs) -> list[Element]:
+        found = []
+        for child in self.children:
+            if isinstance(child, Element):
+                if child.matches(tag, cls, **attrs):
+                    found.append(child)
+                found.extend(child.find_all(tag, cls, **attrs))
+        return found
+
+    def find(self, tag=None, cls=None, **attrs) -> Element | None:
+        found = self.find_all(tag, cls, **attrs)
+        return found[0] if found else None
+
+
+class _TreeBuilder(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.root = self.current = Element("#document", {})
+
+    def handle_starttag(self, tag, attrs):
+        element = Element(tag, attrs, self.current)
+        self.current.children.append(element)
+        if tag not in VOID:
+            self.current = element
+
+    def handle_startendtag(self, tag, attrs):
+        self.current.children.append(Element(tag, attrs, self.current))
+
+    def handle_endtag(self, tag):
+        node = self.current
+        while node is not None and node.tag != tag:
+            node = node.parent
+        if node is not None and node.parent is not None:
+            self.current = node.parent
+
+    def handle_data(self, data):
+        self.current.children.append(data)
+
+
+def parse(html: str) -> Element:
+    builder = _TreeBuilder()
+    builder.feed(html)
+    builder.close()
+    return builder.root
+
+
+@pytest.fixture
+def page():
+    """``page(response)``: the response's HTML as a tree to look things up in."""
+
+    def read(response) -> Element:
+        return parse(response.get_data(as_text=True))
+
+    return read
+
+
+def field_errors(doc: Element, field: str) -> list[str]:
+    """The messages shown beside one form field."""
+    group = doc.find(data_field=field)
+    assert group is not None, f"the form has no field {field!r}"
+    return [e.text for e in group.find_all(cls="field-error")]
+
+
+@pytest.fixture
+def errors_beside():
+    return field_errors
+
+
+@pytest.fixture
+def count_rows(app):
+    """``count_rows(Model)``: how many rows the table holds now."""
+    from sqlalchemy import func, select
+
+    from core.db import db
+
+    def count(model) -> int:
+        with app.app_context():
+            return db.session.execute(select(func.count()).select_from(model)).scalar()
+
+    return count
+
+
+@pytest.fixture
+def load_customer(app):
+    """``load_customer(id)``: the stored customer's fields as a dict (None when gone)."""
+    from core.db import db
+    from core.models import Customer
+
+    def load(customer_id):
+        with app.app_context():
+            customer = db.session.get(Customer, customer_id)
+            if customer is None:
+                return None
+            data = {c.name: getattr(customer, c.name) for c in Customer.__table__.columns}
+            data["groups"] = sorted(g.name for g in customer.groups)
+            return data
+
+    return load
+
+
+@pytest.fixture
+def make_group(app):
+    import itertools
+
+    seq = itertools.count(1)
+
+    def make(name=None, members=(), **fields):
+        from core.services import customers, groups
+
+        with app.app_context():
+            group = groups.create({"name": name or f"Group {next(seq)}", **fields})
+            if members:
+                groups.add_members(group, [customers.get(i) for i in members])
+            return group.id
+
+    return make
