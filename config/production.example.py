@@ -4,7 +4,9 @@
 """
 
 DATABASE_URL = "postgresql+psycopg://regulars:CHANGE-ME@127.0.0.1/regulars"
-SECRET_KEY = "generate with: python -c 'import secrets; print(secrets.token_hex(32))'"
+# No SECRET_KEY here: a key written in a file that gets copied around is no secret. Set
+# REGULARS_SECRET_KEY (the same on every worker: python -c 'import secrets; print(secrets.token_hex(32))'),
+# or leave it unset on a single machine and one is generated into instance/secret_key.
 
 SESSION_COOKIE_SECURE = True
 REMEMBER_COOKIE_SECURE = True

@@ -4,5 +4,5 @@ TESTING = True
 WTF_CSRF_ENABLED = False
 AUTH_RATE_LIMITED = False
 RATELIMIT_ENABLED = False
-SECRET_KEY = "testing-secret-key"
+SECRET_KEY = "testing-only-secret-key-long-enough-for-jwt-hmac"
 DEMO_CUSTOMERS = 20

@@ -12,6 +12,7 @@ from typing import Iterable
 
 from flask import Flask, abort, redirect, request, url_for
 from flask_appbuilder import AppBuilder, IndexView, expose
+from flask_wtf.csrf import CSRFProtect
 
 from core.db import db
 from core.plugins import PluginHost
@@ -43,6 +44,8 @@ def create_app(config: dict | str | None = None, extra_plugins: Iterable[ModuleT
     _configure(app, config)
 
     db.init_app(app)
+    # Every form POST carries a CSRF token; FAB exempts its API blueprints, which take JSON only.
+    CSRFProtect(app)
     import core.models  # noqa: F401  (the core's tables)
 
     host = PluginHost(app.config)
@@ -70,6 +73,7 @@ def create_app(config: dict | str | None = None, extra_plugins: Iterable[ModuleT
         _register_plugin_surfaces(app, appbuilder, host)
         _security_menu_last(appbuilder)
         appbuilder.post_init()
+    _honour_menu_conditions(app)
     _add_plugin_templates(app, host)
 
     _install_request_guards(app, host)
@@ -150,11 +154,18 @@ def _register_plugin_surfaces(app: Flask, appbuilder: AppBuilder, host: PluginHo
             except Exception as exc:
                 log.exception("Plugin %s failed in %s", name, hook_name)
                 plugin.error = f"failed in {hook_name}: {exc}"
-                continue
+            # Also after a failure: what it did register stays hidden (404, no menu).
             plugin.blueprints |= set(app.blueprints) - blueprints_before
             for item in _menu_items(appbuilder.menu.menu):
                 if id(item) not in menu_before:
                     item.cond = _menu_condition(host, name, item.cond)
+
+
+def _honour_menu_conditions(app: Flask) -> None:
+    """FAB's navbar asks only the security manager whether to show a menu item and ignores the
+    item's ``cond``; ask both, so a disabled plugin's menu items disappear."""
+    permitted = app.jinja_env.filters["is_menu_visible"]
+    app.jinja_env.filters["is_menu_visible"] = lambda item: item.should_render() and permitted(item)
 
 
 def _security_menu_last(appbuilder: AppBuilder) -> None:

@@ -26,6 +26,26 @@ class Model(FabModel):
     __table_args__: dict = {}
 
 
+# The largest value an Integer column holds on every database we run on (PostgreSQL's INTEGER).
+MAX_INTEGER = 2**31 - 1
+
+
+def record_id(value) -> int | None:
+    """``value`` (a URL part, form field or JSON value) as a row id, or None when it cannot be
+    one: a number the database would refuse to compare is answered "not found", not an error."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        value = value.strip()
+        if not (value.isascii() and value.isdigit()):
+            return None
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return None
+    return number if 0 < number <= MAX_INTEGER else None
+
+
 def utcnow() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
 

@@ -1,15 +1,19 @@
 """Every hook the Regulars core calls. This module is the plugin author's reference:
-docs/plugins.md is generated from these docstrings (``regulars docs hooks``).
+the hook reference in docs/plugins.md is generated from these docstrings (``regulars hook-docs``).
 
 Conventions
 -----------
 * Every hook is called with keyword arguments. New arguments may be added later, so an
   implementation takes only the ones it uses.
+* A hook that returns things may return one item, a list of them, or None.
 * ``*_ed`` hooks run after the transaction committed; an exception in one is logged and the
   plugin isolated, the user's request never fails because of it.
-* ``*_ing`` hooks run inside the service's transaction and may veto it by raising
-  ``core.sdk.ValidationError``.
+* ``*_ing`` hooks (and ``customer_form_saved``) run inside the service's transaction and may
+  veto it by raising ``core.sdk.ValidationError``.
 * Hooks of disabled plugins are never called.
+
+Each docstring says when the hook is called, what its arguments are, what to return, and
+ends with an example taken from examples/hello_plugin where it can be.
 """
 
 from pluggy import HookspecMarker
@@ -24,20 +28,25 @@ hookspec = HookspecMarker("regulars")
 def addhooks(pm):
     """Publish this plugin's own hookspecs for other plugins, with ``pm.add_hookspecs(module)``.
 
-    Called once for every plugin, including those registered later.
+    ``pm`` is the app's pluggy PluginManager. Called once for every loaded plugin, before the
+    host checks that every hook implementation matches a spec, so plugins that implement your
+    hooks load whatever their order. Return value ignored.
 
     Example::
 
         @hookimpl
         def addhooks(pm):
-            from plugins.sales import hookspecs
+            from stamps import hookspecs
             pm.add_hookspecs(hookspecs)
     """
 
 
 @hookspec
 def startup(app):
-    """One-time work after every plugin, view and API is registered. Return value ignored.
+    """One-time work when an app starts, after every plugin, view, API and job is registered.
+
+    ``app`` is the Flask app; the call runs inside its app context. Called for enabled plugins
+    only. Return value ignored; an exception is logged and never stops start-up.
 
     Example::
 
@@ -51,41 +60,51 @@ def startup(app):
 def register_views(appbuilder):
     """Add Flask-AppBuilder views and menu items with ``appbuilder.add_view(...)``.
 
-    Menus and URLs of a disabled plugin are hidden and answer 404 without any work on your side.
+    ``appbuilder`` is the app's ``AppBuilder``. Called once at start-up for every loaded
+    plugin, enabled or not: while the plugin is disabled its menu items are hidden and its
+    URLs answer 404, with no work on your side. Each exposed method is guarded by FAB's
+    ``@has_access``; its permission shows up in the roles screen. Return value ignored; an
+    exception skips the plugin.
 
     Example::
 
         @hookimpl
         def register_views(appbuilder):
-            appbuilder.add_view(HelloView, "Hello", category="Plugins")
+            appbuilder.add_view(HelloView, "Greetings", label=_l("Greetings"),
+                                icon="fa-hand-paper-o")
     """
 
 
 @hookspec
 def register_api(appbuilder):
-    """Add REST endpoints with ``appbuilder.add_api(...)``; use ``resource_name`` under
-    ``/api/v1/<plugin>/``.
+    """Add REST endpoints with ``appbuilder.add_api(...)``.
+
+    Called like ``register_views``. Give each API a ``resource_name`` so it lives under
+    ``/api/v1/<plugin>/``; a disabled plugin's endpoints answer 404.
 
     Example::
 
         @hookimpl
         def register_api(appbuilder):
-            appbuilder.add_api(HelloApi)
+            appbuilder.add_api(GreetingApi)  # resource_name = "hello/greetings"
     """
 
 
 @hookspec
 def register_jobs(scheduler):
-    """Add APScheduler jobs with ``scheduler.add_job(func, trigger, id=..., replace_existing=True)``.
+    """Add scheduled jobs with ``scheduler.add_job(func, trigger, **trigger_args)``.
 
-    Jobs run in the scheduler process (``regulars scheduler``), inside an app context; a job of a
-    disabled plugin is skipped when it fires.
+    ``scheduler`` takes APScheduler's ``add_job`` arguments. The job ``id`` defaults to
+    ``"<plugin>.<function name>"`` and ``replace_existing`` to True, so registering is
+    idempotent. Jobs run in the one scheduler process (``regulars scheduler``), inside an app
+    context; a job of a disabled plugin is skipped when it fires. Return value ignored.
 
     Example::
 
         @hookimpl
         def register_jobs(scheduler):
-            scheduler.add_job(say_hello, "interval", hours=1, id="hello.say_hello")
+            scheduler.add_job(jobs.count_greetings, "interval", hours=1,
+                              id="hello.count_greetings")
     """
 
 
@@ -94,54 +113,68 @@ def register_jobs(scheduler):
 
 @hookspec
 def customer_tabs(customer):
-    """Return a ``Tab`` (or a list of them) for the customer overview.
+    """Return a ``Tab`` (or a list of them) for the overview of ``customer``.
 
-    Each tab is loaded from its own URL, so a slow or failing tab never blocks the page.
-    Core tabs have orders 10 (Details) and 20 (Groups); plugins' tabs come after them.
+    Each tab is loaded from its own ``url`` when it is opened, so a slow or failing tab never
+    blocks the page; the URL answers an HTML fragment, not a whole page. Core tabs have
+    orders 10 (Details) and 20 (Groups); plugins' tabs use 100 and up. A tab with a
+    ``permission`` (``(permission, view)``) is shown only to users who hold it.
 
     Example::
 
         @hookimpl
         def customer_tabs(customer):
-            return Tab(key="hello", label="Hello", order=100,
+            return Tab(key="hello", label=_("Hello"), order=100,
                        url=url_for("HelloView.tab", customer_id=customer.id))
     """
 
 
 @hookspec
 def customer_actions(customer):
-    """Return an ``Action`` (or a list) for the quick actions in the overview's header.
+    """Return an ``Action`` (or a list) for the quick actions in the header of ``customer``'s
+    overview.
+
+    An action is a link, or a small POST form (with its CSRF token) when ``method="post"``:
+    use POST for anything that changes data. Actions with a ``permission`` the user lacks
+    are not shown; your view must still check it.
 
     Example::
 
         @hookimpl
         def customer_actions(customer):
-            return Action(label="Say hello", url="/hello/say/%d" % customer.id,
-                          icon="fa-hand-paper-o", permission=("can_say", "HelloView"))
+            return Action(label=_("Say hello"), method="post", icon="fa-hand-paper-o",
+                          url=url_for("HelloView.say", customer_id=customer.id),
+                          permission=("can_say", "HelloView"))
     """
 
 
 @hookspec
 def customer_badges(customer):
-    """Return a ``Badge`` (or a list) shown beside the customer's name in the header.
+    """Return a ``Badge`` (or a list, or None) to show beside ``customer``'s name in the header.
+
+    Keep it to a word or two; ``title`` is the tooltip. Called on every overview, so keep it
+    to one cheap query.
 
     Example::
 
         @hookimpl
         def customer_badges(customer):
-            return Badge(label="VIP", style="warning")
+            greeting = services.greeting_of(customer)
+            if greeting:
+                return Badge(label=greeting, style="info", title=_("Preferred greeting"))
     """
 
 
 @hookspec
 def customer_summary(customer):
-    """Return a ``SummaryItem`` (or a list): small labelled facts for the overview's info box.
+    """Return a ``SummaryItem`` (or a list): small labelled facts about ``customer`` for the
+    overview's info box, sorted by ``order`` (the core's "Registered" is 10).
 
     Example::
 
         @hookimpl
         def customer_summary(customer):
-            return SummaryItem(label="Points", value="1,250")
+            return SummaryItem(label=_("Points"), value="1,250", order=50)
     """
 
 
@@ -150,42 +183,53 @@ def customer_summary(customer):
 
 @hookspec
 def customer_form_fields(kind):
-    """Return ``FormField`` objects to add to the customer form; ``kind`` is ``"add"`` or ``"edit"``.
+    """Return ``FormField`` objects to add to the customer form; ``kind`` is ``"add"`` or
+    ``"edit"``.
+
+    ``field`` is an unbound WTForms field; ``section`` names the panel it appears in ("Basic",
+    "Contact", "Status", or a new one). Prefix the name with your plugin's name: a field named
+    like a core field is ignored. Store the value in ``customer_form_saved``.
 
     Example::
 
         @hookimpl
         def customer_form_fields(kind):
-            return FormField(name="hello_nickname",
-                             field=StringField("Nickname", validators=[Optional(), Length(max=40)]),
-                             section="Basic")
+            return FormField(name="hello_greeting", section="Basic",
+                             field=StringField(_l("Preferred greeting"),
+                                               validators=[Optional(), Length(max=60)]))
     """
 
 
 @hookspec
 def customer_form_initial(customer):
-    """Return a dict of initial values for this plugin's form fields when the form edits ``customer``.
+    """Return a dict of initial values for this plugin's form fields when the form edits
+    ``customer`` (field name to value).
 
     Example::
 
         @hookimpl
         def customer_form_initial(customer):
-            return {"hello_nickname": nickname_of(customer)}
+            return {"hello_greeting": services.greeting_of(customer)}
     """
 
 
 @hookspec
 def customer_form_saved(customer, data):
-    """Store this plugin's fields from the submitted form. ``data`` holds every field's value.
+    """Store this plugin's fields from the submitted customer form.
 
-    Runs inside the save's transaction: raise ``ValidationError({field: message})`` to refuse
-    the whole save, with the message beside your field.
+    ``customer`` is the customer just created or changed (flushed, so it has an ``id``);
+    ``data`` maps every plugin field's name to its submitted value; a field may be absent when
+    the save did not come from the form with your fields on it. Runs inside the save's
+    transaction: write with ``db.session`` and never commit; raise
+    ``ValidationError({field: message})`` to refuse the whole save, and the message is shown
+    beside your field. Return value ignored.
 
     Example::
 
         @hookimpl
         def customer_form_saved(customer, data):
-            save_nickname(customer, data.get("hello_nickname"))
+            if "hello_greeting" in data:
+                services.set_greeting(customer, data["hello_greeting"])
     """
 
 
@@ -194,22 +238,63 @@ def customer_form_saved(customer, data):
 
 @hookspec
 def customer_created(customer):
-    """A customer was created and committed. Return value ignored; exceptions are logged."""
+    """``customer`` was created, and the transaction committed.
+
+    React (send a welcome, start a stamp card); to store the plugin's form fields use
+    ``customer_form_saved``, which runs inside the transaction. Return value ignored; an
+    exception is logged, the plugin isolated, and the user's request still succeeds.
+
+    Example::
+
+        @hookimpl
+        def customer_created(customer):
+            log.info("hello: say hello to %s", customer.display_name)
+    """
 
 
 @hookspec
 def customer_updated(customer, changes):
-    """A customer was changed and committed; ``changes`` maps field name to ``(old, new)``."""
+    """``customer`` was changed, and the transaction committed. ``changes`` maps each changed
+    core field's name to ``(old, new)``. Not called when nothing changed.
+
+    Return value ignored; exceptions are logged and isolated as in ``customer_created``.
+
+    Example::
+
+        @hookimpl
+        def customer_updated(customer, changes):
+            if "email" in changes:
+                newsletter.resubscribe(customer, old=changes["email"][0])
+    """
 
 
 @hookspec
 def customer_deactivated(customer):
-    """A customer was set Inactive and committed. Its history stays in place."""
+    """``customer`` was set Inactive, and the transaction committed. Their history stays in
+    place; stop anything that runs for active customers only.
+
+    Return value ignored; exceptions are logged and isolated as in ``customer_created``.
+
+    Example::
+
+        @hookimpl
+        def customer_deactivated(customer):
+            reminders.pause(customer)
+    """
 
 
 @hookspec
 def customer_reactivated(customer):
-    """An inactive customer was set Active again and committed."""
+    """An inactive ``customer`` was set Active again, and the transaction committed.
+
+    Return value ignored; exceptions are logged and isolated as in ``customer_created``.
+
+    Example::
+
+        @hookimpl
+        def customer_reactivated(customer):
+            reminders.resume(customer)
+    """
 
 
 # -- services other plugins ask --------------------------------------------------------------
@@ -217,25 +302,31 @@ def customer_reactivated(customer):
 
 @hookspec(firstresult=True)
 def fx_rate(base, quote, on, customer):
-    """Return the ``Decimal`` rate that converts one unit of ``base`` into ``quote`` on date ``on``,
-    for ``customer`` (which may be None for the shop's own rate), or None when you have none.
+    """Return the ``Decimal`` rate that converts one unit of ``base`` into ``quote`` (ISO 4217
+    codes) on date ``on``, for ``customer`` (None for the shop's own rate), or None when you
+    have none.
 
     Stops at first non-None result.
 
     Example::
 
-        rate = host.hook.fx_rate(base="EUR", quote="GBP", on=date.today(), customer=None)
+        rate = plugin_host().hook.fx_rate(base="EUR", quote="GBP", on=date.today(),
+                                          customer=None)
     """
 
 
 @hookspec
 def load_demo_data(seed):
-    """Add this plugin's demo rows (``regulars demo`` and the first ``make run``). Use ``seed``
-    with Faker or random so the demo is the same on every machine. Runs once, on an empty shop.
+    """Add this plugin's demo rows (``regulars demo`` and the first ``make run``), after the
+    core's demo customers and groups exist.
+
+    Use ``seed`` with Faker or ``random.Random`` so the demo is the same on every machine.
+    Runs once, on an empty shop, in the demo's transaction (do not commit). Return value
+    ignored.
 
     Example::
 
         @hookimpl
         def load_demo_data(seed):
-            add_shop_rates(seed)
+            services.add_demo_greetings(random.Random(seed))
     """

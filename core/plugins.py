@@ -40,6 +40,7 @@ class PluginInfo:
     description: str = ""
     requires: list[str] = dataclasses.field(default_factory=list)
     core_version: str = ">=1,<2"
+    # Keys of ``settings`` that must have a value, set as REGULARS_PLUGIN_<NAME>_<KEY>.
     required_settings: list[str] = dataclasses.field(default_factory=list)
     settings: dict[str, Any] = dataclasses.field(default_factory=dict)
     # Folder of this plugin's Alembic revisions (its own branch, labelled with its name).
@@ -91,24 +92,27 @@ class PluginHost:
         """Find plugins by entry point (built-ins are declared the same way) plus ``extra``
         modules, then check and register them. Raises StartupError for duplicate names and
         cycles; anything else wrong with one plugin skips that plugin with a warning."""
-        found: list[tuple[str, ModuleType | None, PluginInfo | None, str, list[str]]] = []
+        # (entry-point name, module, info, error, tables, distribution, source for messages)
+        found: list[tuple] = []
         for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
             dist = ep.dist.name if ep.dist else ""
             module, error, tables = _import_plugin_module(ep.value)
             info = getattr(module, "PLUGIN", None) if module else None
-            found.append((ep.name, module, info, error or "", tables, dist))
+            source = f"{dist} ({ep.value})" if dist else ep.value
+            found.append((ep.name, module, info, error or "", tables, dist, source))
         for module in extra:
-            found.append((getattr(module, "PLUGIN").name, module, module.PLUGIN, "", [], "(given)"))
+            found.append((module.PLUGIN.name, module, module.PLUGIN, "", [], "(given)",
+                          module.__name__))
 
-        names: dict[str, str] = {}
-        for ep_name, module, info, error, tables, dist in found:
+        sources: dict[str, str] = {}
+        for ep_name, module, info, error, tables, dist, source in found:
             name = info.name if isinstance(info, PluginInfo) else ep_name
-            if name in names:
+            if name in sources:
                 raise StartupError(
-                    f"Two plugins are called {name!r} ({names[name]} and {dist or module}); "
+                    f"Two plugins are called {name!r} ({sources[name]} and {source}); "
                     "uninstall one of them."
                 )
-            names[name] = dist or str(module)
+            sources[name] = source
             if not error and not isinstance(info, PluginInfo):
                 error = f"{module.__name__ if module else ep_name} has no PLUGIN = PluginInfo(...)"
             if not isinstance(info, PluginInfo):
@@ -119,7 +123,41 @@ class PluginHost:
         for plugin in self.plugins.values():
             if not plugin.error:
                 plugin.error = self._compatibility_error(plugin)
-        # A plugin whose requirement could not load cannot load either (repeat for chains).
+        self._skip_plugins_missing_requirements()
+        for plugin in self.plugins.values():
+            if not plugin.error:
+                try:
+                    self.pm.register(plugin.module, name=plugin.name)
+                except pluggy.PluginValidationError as exc:
+                    plugin.error = f"invalid hook implementation: {exc}"
+        self.pm.hook.addhooks.call_historic(kwargs={"pm": self.pm})
+        self._drop_unknown_hooks()
+        # Registration may have skipped a plugin that others require.
+        self._skip_plugins_missing_requirements()
+        self.pm.check_pending()
+        for plugin in self.plugins.values():
+            if plugin.error:
+                log.warning("Plugin %s is skipped: %s", plugin.name, plugin.error)
+
+    def _compatibility_error(self, plugin: LoadedPlugin) -> str:
+        info = plugin.info
+        try:
+            if Version(core.__version__) not in SpecifierSet(info.core_version):
+                return f"needs Regulars {info.core_version}, this is {core.__version__}"
+        except InvalidSpecifier:
+            return f"core_version {info.core_version!r} is not a version range"
+        missing = [k for k in info.required_settings if self._setting(info, k) in (None, "")]
+        if missing:
+            return "missing required settings: " + ", ".join(missing)
+        return ""
+
+    def _setting(self, info: PluginInfo, key: str):
+        """One of a plugin's settings, read the way ``core.sdk.plugin_settings`` reads it."""
+        return self.config.get(f"PLUGIN_{info.name.upper()}_{key.upper()}", info.settings.get(key))
+
+    def _skip_plugins_missing_requirements(self) -> None:
+        """A plugin whose requirement is missing or could not load cannot load either (repeated
+        for chains); one already registered is unregistered again."""
         changed = True
         while changed:
             changed = False
@@ -134,31 +172,9 @@ class PluginHost:
                         plugin.error = f"requires plugin {req!r}, which could not be loaded"
                     if plugin.error:
                         changed = True
+                        if self.pm.get_plugin(plugin.name) is not None:
+                            self.pm.unregister(name=plugin.name)
                         break
-        for plugin in self.plugins.values():
-            if not plugin.error:
-                try:
-                    self.pm.register(plugin.module, name=plugin.name)
-                except pluggy.PluginValidationError as exc:
-                    plugin.error = f"invalid hook implementation: {exc}"
-        self.pm.hook.addhooks.call_historic(kwargs={"pm": self.pm})
-        self._drop_unknown_hooks()
-        self.pm.check_pending()
-        for plugin in self.plugins.values():
-            if plugin.error:
-                log.warning("Plugin %s is skipped: %s", plugin.name, plugin.error)
-
-    def _compatibility_error(self, plugin: LoadedPlugin) -> str:
-        info = plugin.info
-        try:
-            if Version(core.__version__) not in SpecifierSet(info.core_version):
-                return f"needs Regulars {info.core_version}, this is {core.__version__}"
-        except InvalidSpecifier:
-            return f"core_version {info.core_version!r} is not a version range"
-        missing = [s for s in info.required_settings if self.config.get(s) in (None, "")]
-        if missing:
-            return "missing required settings: " + ", ".join(missing)
-        return ""
 
     def _check_cycles(self) -> None:
         visiting: list[str] = []
@@ -249,9 +265,10 @@ class PluginHost:
     def caller(self, hook_name: str):
         caller = self._callers.get(hook_name)
         if caller is None:
+            # Inactive includes a plugin that failed after registering (in register_views, say).
             remove = [
                 self.pm.get_plugin(p.name) for p in self.plugins.values()
-                if not p.error and not self.is_active(p.name) and self.pm.get_plugin(p.name)
+                if not self.is_active(p.name) and self.pm.get_plugin(p.name) is not None
             ]
             caller = (
                 self.pm.subset_hook_caller(hook_name, remove_plugins=remove)

@@ -6,12 +6,16 @@ from __future__ import annotations
 
 import re
 
+from flask import current_app, jsonify
 from flask_appbuilder.security.sqla.manager import SecurityManager
+from flask_appbuilder.security.views import UserGroupModelView as FabUserGroupModelView
+from flask_babel import lazy_gettext as _
 
-# Views only an administrator touches.
+# Views only an administrator touches: whoever can change users, their groups or their
+# passwords can make themselves an administrator.
 ADMIN_ONLY_VIEWS = re.compile(
-    r"^(UserDBModelView|RoleModelView|PermissionModelView|ViewMenuModelView|"
-    r"PermissionViewModelView|UserStatsChartView|RegisterUserModelView|GroupModelView|"
+    r"^(User\w*ModelView|RoleModelView|PermissionModelView|ViewMenuModelView|"
+    r"PermissionViewModelView|UserStatsChartView|RegisterUserModelView|ResetPasswordView|"
     r"Security|List Users|List Roles|List Groups|User's Statistics|Base Permissions|"
     r"Views/Menus|Permission on Views/Menus|PluginsView|Plugins|PluginsApi)$"
 )
@@ -55,8 +59,40 @@ def role_allows(role: str, perm: str, view: str) -> bool:
     return False
 
 
+class UserGroupModelView(FabUserGroupModelView):
+    """FAB's groups of *users* (which grant roles), moved off /groups: that is where the
+    customers' groups live."""
+
+    route_base = "/usergroups"
+
+
 class RegularsSecurityManager(SecurityManager):
     """FAB's database security manager with Regulars' built-in roles."""
+
+    groupmodelview = UserGroupModelView
+
+    def auth_user_db(self, username, password):
+        # PostgreSQL refuses NUL in text outright; such a name can only be a failed login.
+        if "\x00" in (username or "") or "\x00" in (password or ""):
+            return None
+        return super().auth_user_db(username, password)
+
+    def create_jwt_manager(self, app):
+        jwt_manager = super().create_jwt_manager(app)
+
+        @jwt_manager.invalid_token_loader
+        def invalid_token(reason):
+            # A token we did not sign is missing credentials (401), not bad input (422).
+            return jsonify(message=str(_("Sign in again: the token is not valid."))), 401
+
+        return jwt_manager
+
+    def register_views(self):
+        super().register_views()
+        if self.is_auth_limited and "SecurityApi" in current_app.blueprints:
+            # FAB limits the login form only; the API's login must not be a way round it.
+            self.limiter.limit(self.auth_rate_limit, methods=["POST"])(
+                current_app.blueprints["SecurityApi"])
 
     def sync_builtin_roles(self) -> None:
         """Give each built-in role exactly the permissions its rule allows (Admin: all)."""

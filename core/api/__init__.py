@@ -6,6 +6,7 @@ Every error answers JSON: 400 malformed request, 401/403 from FAB's security, 40
 from __future__ import annotations
 
 from flask import jsonify, request
+from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
 from core.api.customers import CustomerApi, GroupApi
@@ -35,5 +36,5 @@ def _install_json_errors(app):
             return http_error(exc)
         app.logger.exception("Unhandled error on %s", request.path)
         if wants_json():
-            return jsonify(message="Something went wrong on our side; nothing was saved."), 500
+            return jsonify(message=_("Something went wrong on our side; nothing was saved.")), 500
         raise exc

@@ -4,7 +4,6 @@ from flask import request
 from flask_appbuilder.api import BaseApi, expose, safe
 from flask_appbuilder.security.decorators import permission_name, protect
 from flask_babel import gettext as _
-from flask_login import current_user
 
 from core.errors import NotFound, ValidationError
 from core.models import CustomerStatus, CustomerType
@@ -33,6 +32,10 @@ class JsonApi(BaseApi):
     """Shared answers: the same JSON shape for every error."""
 
     allow_browser_login = True
+
+    def actor(self):
+        """The signed-in user, by browser session or by token (flask_login knows only the former)."""
+        return self.appbuilder.sm.current_user
 
     def invalid(self, errors: dict, status: int = 422):
         return self.response(status, message=_("Some fields are not valid."), errors=errors)
@@ -159,7 +162,7 @@ class CustomerApi(JsonApi):
             422: {$ref: '#/components/responses/422'}
         """
         try:
-            customer = customer_service.create(self.json_body(), actor=current_user)
+            customer = customer_service.create(self.json_body(), actor=self.actor())
         except ValidationError as exc:
             return self.invalid(exc.errors, 400 if set(exc.errors) == {"_"} else 422)
         return self.response(201, id=customer.id, result=customer_json(customer))
@@ -189,7 +192,7 @@ class CustomerApi(JsonApi):
         except NotFound:
             return self.response_404()
         try:
-            changes = customer_service.update(customer, self.json_body(), actor=current_user,
+            changes = customer_service.update(customer, self.json_body(), actor=self.actor(),
                                               require_email=False)
         except ValidationError as exc:
             return self.invalid(exc.errors, 400 if set(exc.errors) == {"_"} else 422)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import dataclasses
 import json
+import re
 from typing import Any
 
 import phonenumbers
@@ -13,7 +14,7 @@ from flask_babel import gettext as _
 from sqlalchemy import Integer, and_, func, literal, or_, select, tuple_
 from sqlalchemy.exc import IntegrityError
 
-from core.db import db, estimated_count, utcnow, write_transaction
+from core.db import db, estimated_count, record_id, utcnow, write_transaction
 from core.errors import NotFound, ValidationError
 from core.models import Customer, CustomerGroup, CustomerStatus, CustomerType
 from core.services import numbering
@@ -30,11 +31,8 @@ def _host():
 
 
 def get(customer_id) -> Customer:
-    try:
-        customer_id = int(customer_id)
-    except (TypeError, ValueError):
-        raise NotFound(customer_id) from None
-    customer = db.session.get(Customer, customer_id)
+    pk = record_id(customer_id)
+    customer = db.session.get(Customer, pk) if pk is not None else None
     if customer is None:
         raise NotFound(customer_id)
     return customer
@@ -60,7 +58,9 @@ def _clean(data: dict[str, Any], current: Customer | None, require_email: bool) 
         if name not in data:
             continue
         value = data[name]
-        if value is not None and not isinstance(value, (str, int)):
+        # Text only: a number, true or null where a name belongs is a caller's mistake to
+        # report, not something to store as "42" or "True". To clear a field, send "".
+        if not isinstance(value, str):
             errors[name] = _("Must be text.")
             continue
         value = clean_text(value)
@@ -267,18 +267,32 @@ def encode_cursor(values) -> str:
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str | None, width: int):
-    """The sort values a cursor carries, or None when it is missing or not ours."""
+def decode_cursor(cursor: str | None, columns):
+    """The sort values a cursor carries, or None when it is missing or not ours (a cursor is
+    part of a URL anyone can edit: each value must fit its column, or the database refuses)."""
     if not cursor or len(cursor) > 800:
         return None
     try:
         values = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
     except ValueError:
         return None
-    if not isinstance(values, list) or len(values) != width or not all(
-            isinstance(v, (str, int)) and not isinstance(v, bool) for v in values):
+    if not isinstance(values, list) or len(values) != len(columns):
+        return None
+    if not all(_fits(column, value) for column, value in zip(columns, values)):
         return None
     return values
+
+
+def _fits(column, value) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(column.type, Integer):
+        return isinstance(value, int) and -(2**63) <= value < 2**63
+    return isinstance(value, str)
+
+
+# What people type between the digits of a phone number: "(020) 7946-0958", "+44 20 7946 0958".
+_PHONE_PUNCTUATION = re.compile(r"[\s()./+-]")
 
 
 def search_condition(q: str):
@@ -295,7 +309,7 @@ def search_condition(q: str):
         Customer.number == q,
     ]
     digits = phone_digits(q)
-    if len(digits) >= 3 and len(digits) >= len(q.replace(" ", "")) - 2:
+    if len(digits) >= 3 and _PHONE_PUNCTUATION.sub("", q).isdigit():
         conds.extend(_prefix(Customer.phone_e164, p) for p in _phone_prefixes(q, digits))
     return or_(*conds)
 
@@ -357,8 +371,8 @@ def page(q: str = "", status: str | None = None, kind: str | None = None,
         # A search or group picks a small set through its own indexes; sorting that set beats
         # walking the whole sort index hoping to meet matches (the planner's trap at millions).
         columns = tuple(_not_indexed(c) for c in columns)
-    after_values = decode_cursor(after, len(columns))
-    before_values = decode_cursor(before, len(columns)) if after_values is None else None
+    after_values = decode_cursor(after, columns)
+    before_values = decode_cursor(before, columns) if after_values is None else None
     backwards = before_values is not None
     order = [c.desc() if desc != backwards else c.asc() for c in columns]
     ids_stmt = base.with_only_columns(*columns, Customer.id)

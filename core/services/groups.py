@@ -5,41 +5,51 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, insert, select
 
-from core.db import db, write_transaction
+from core.db import db, record_id, write_transaction
 from core.errors import NotFound, ValidationError
 from core.models import Customer, CustomerGroup, group_membership
-from core.services.normalize import clean_text
+from core.services.normalize import clean_paragraphs, clean_text
 
 
 def get(group_id) -> CustomerGroup:
-    try:
-        group = db.session.get(CustomerGroup, int(group_id))
-    except (TypeError, ValueError):
-        group = None
+    pk = record_id(group_id)
+    group = db.session.get(CustomerGroup, pk) if pk is not None else None
     if group is None:
         raise NotFound(group_id)
     return group
+
+
+def _group_named(name: str) -> int | None:
+    """The id of the group whose name equals ``name`` ignoring case, in any alphabet. Compared
+    here, not in SQL: SQLite's lower() folds only A-Z, and a shop has tens of groups, not
+    millions."""
+    wanted = name.casefold()
+    for group_id, existing in db.session.execute(select(CustomerGroup.id, CustomerGroup.name)):
+        if existing.casefold() == wanted:
+            return group_id
+    return None
 
 
 def _clean(data: dict, current: CustomerGroup | None) -> dict:
     errors, out = {}, {}
     for name in set(data) - {"name", "description"}:
         errors[name] = _("Unknown field.")
-    if "name" in data or current is None:
+    for name in {"name", "description"} & set(data):
+        if not isinstance(data[name], str):
+            errors[name] = _("Must be text.")
+    if ("name" in data or current is None) and "name" not in errors:
         name = clean_text(data.get("name"))
         if not name:
             errors["name"] = _("Enter a group name.")
         elif len(name) > 100:
             errors["name"] = _("At most %(n)d characters.", n=100)
         else:
-            clash = db.session.execute(
-                select(CustomerGroup.id).where(func.lower(CustomerGroup.name) == name.lower())
-            ).scalar()
+            clash = _group_named(name)
             if clash is not None and (current is None or clash != current.id):
                 errors["name"] = _("A group called %(name)s already exists.", name=name)
         out["name"] = name
-    if "description" in data:
-        description = str(data.get("description") or "").strip()
+    if "description" in data and "description" not in errors:
+        description = clean_paragraphs(data["description"])
         if len(description) > 2000:
             errors["description"] = _("At most %(n)d characters.", n=2000)
         out["description"] = description

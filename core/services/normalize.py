@@ -20,6 +20,14 @@ def clean_text(value) -> str:
     return " ".join(value.split())
 
 
+def clean_paragraphs(value) -> str:
+    """Like clean_text for text that may run over several lines: keeps the line breaks."""
+    if value is None:
+        return ""
+    lines = _CONTROL.sub("", str(value)).replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return "\n".join(line.rstrip() for line in lines).strip()
+
+
 def fold(value: str) -> str:
     """Case- and accent-insensitive key: 'Zoë Ångström' -> 'zoe angstrom'."""
     decomposed = unicodedata.normalize("NFKD", value or "")

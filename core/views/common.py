@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask import current_app, render_template, request
 
+from core.db import record_id
+
 
 def host():
     return current_app.extensions["regulars.plugins"]
@@ -14,12 +16,15 @@ def allowed(permission: str, view: str) -> bool:
 
 
 def int_arg(name: str, source=None):
+    """A positive whole number from the query string (or ``source``), or None."""
     source = source if source is not None else request.args
-    try:
-        value = int(source.get(name, ""))
-    except (TypeError, ValueError):
-        return None
-    return value if 0 < value < 2**62 else None
+    return record_id(source.get(name, ""))
+
+
+def int_args(name: str, source=None) -> list[int]:
+    """Every positive whole number sent under ``name``; anything else is dropped."""
+    source = source if source is not None else request.form
+    return [i for i in (record_id(v) for v in source.getlist(name)) if i is not None]
 
 
 def render_tab(template: str, **context):

@@ -36,7 +36,9 @@ class CustomerForm(DynamicForm):
         self.email.flags.required = True
 
     def core_data(self) -> dict:
-        return {name: self[name].data for name in self.CORE_FIELDS if name in self}
+        # A field the browser did not send reads as None; to the service that is an empty field.
+        return {name: "" if self[name].data is None else self[name].data
+                for name in self.CORE_FIELDS if name in self}
 
     def extra_data(self) -> dict:
         return {name: f.data for name, f in self._fields.items()
@@ -47,6 +49,9 @@ class GroupForm(DynamicForm):
     name = StringField(_l("Name"), validators=[Length(max=100)])
     description = TextAreaField(_l("Description"), validators=[Length(max=2000)])
 
+    def core_data(self) -> dict:
+        return {"name": self.name.data or "", "description": self.description.data or ""}
+
 
 def form_with_plugin_fields(base, plugin_fields):
     """A subclass of ``base`` with the plugins' fields added (built per request, since the
@@ -55,7 +60,8 @@ def form_with_plugin_fields(base, plugin_fields):
     cls = type(base.__name__, (base,), attrs)
     sections = {k: list(v) for k, v in base.SECTIONS.items()}
     for ff in plugin_fields:
-        sections.setdefault(str(ff.section), []).append(ff.name)
+        if ff.name in attrs:  # a plugin cannot replace a core field
+            sections.setdefault(str(ff.section), []).append(ff.name)
     cls.SECTIONS = sections
     return cls
 

@@ -13,7 +13,7 @@ from core.errors import NotFound, ValidationError
 from core.models import Customer, CustomerGroup, group_membership
 from core.services import customers as customer_service
 from core.services import groups as group_service
-from core.views.common import allowed, int_arg
+from core.views.common import allowed, int_arg, int_args
 from core.views.forms import GroupForm, show_errors
 
 
@@ -72,8 +72,7 @@ class GroupView(BaseView):
         form = GroupForm()
         if form.validate_on_submit():
             try:
-                group = group_service.create({"name": form.name.data,
-                                              "description": form.description.data})
+                group = group_service.create(form.core_data())
             except ValidationError as exc:
                 show_errors(form, exc)
             else:
@@ -90,8 +89,7 @@ class GroupView(BaseView):
         form = GroupForm() if request.method == "POST" else GroupForm(obj=group)
         if form.validate_on_submit():
             try:
-                group_service.update(group, {"name": form.name.data,
-                                             "description": form.description.data})
+                group_service.update(group, form.core_data())
             except ValidationError as exc:
                 show_errors(form, exc)
             else:
@@ -115,7 +113,7 @@ class GroupView(BaseView):
     @permission_name("edit")
     def add_member(self, group_id):
         group = _group_or_404(group_id)
-        ids = [int(i) for i in request.form.getlist("customer_id") if i.isdigit()]
+        ids = int_args("customer_id")
         customers = list(db.session.execute(select(Customer).where(Customer.id.in_(ids))).scalars())
         if not customers:
             flash(_("Choose a customer to add."), "danger")

@@ -3,6 +3,7 @@ rate applies to a customer on a given day. Views, the API and the hooks only cal
 
 from __future__ import annotations
 
+import functools
 import random
 from datetime import date, datetime
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation, localcontext
@@ -142,7 +143,11 @@ def status_on(rate: ExchangeRate, on: date) -> str:
 
 def currency_choices() -> list[tuple[str, str]]:
     """Every ISO 4217 currency as (code, "EUR – Euro") in the user's language, by code."""
-    locale = get_locale() or "en"
+    return _currency_choices(str(get_locale() or "en"))
+
+
+@functools.lru_cache(maxsize=16)
+def _currency_choices(locale: str) -> list[tuple[str, str]]:
     choices = []
     for currency in sorted(pycountry.currencies, key=lambda c: c.alpha_3):
         try:
@@ -295,13 +300,18 @@ def create(data: dict, customer=None, actor=None) -> ExchangeRate:
     Raises ValidationError({field: message})."""
     values = read(data)
     customer_id = customer.id if customer is not None else None
-    actor_id = getattr(actor, "id", None)
     with write_transaction():
         _lock_writers()
-        _refuse_overlap(values, customer_id)
-        rate = ExchangeRate(customer_id=customer_id, created_by_fk=actor_id,
-                            updated_by_fk=actor_id, **values)
-        db.session.add(rate)
+        rate = _insert(values, customer_id, actor_id=getattr(actor, "id", None))
+    return rate
+
+
+def _insert(values: dict, customer_id, actor_id=None) -> ExchangeRate:
+    _refuse_overlap(values, customer_id)
+    rate = ExchangeRate(customer_id=customer_id, created_by_fk=actor_id, updated_by_fk=actor_id,
+                        **values)
+    db.session.add(rate)
+    db.session.flush()
     return rate
 
 
@@ -348,11 +358,12 @@ DEMO_CUSTOMER_RATES = [
 
 def add_demo_rates(seed: int) -> int:
     """The demo shop's rates, and agreed rates for a few of its first customers (chosen with
-    ``seed``, so every machine gets the same). Returns the number of rates added."""
+    ``seed``, so every machine gets the same). Runs inside the demo's transaction and leaves
+    the commit to it. Returns the number of rates added."""
     added = 0
     for base, quote, value, start, end in DEMO_SHOP_RATES:
-        create({"base": base, "quote": quote, "rate": value, "valid_from": start,
-                "valid_to": end})
+        _insert(read({"base": base, "quote": quote, "rate": value, "valid_from": start,
+                      "valid_to": end}), None)
         added += 1
     # The demo reads customer ids straight from the core's table: it only needs numbers to
     # attach rates to, and runs once on a fresh shop.
@@ -361,10 +372,8 @@ def add_demo_rates(seed: int) -> int:
                .scalars())
     chosen = random.Random(seed).sample(ids, min(len(ids), len(DEMO_CUSTOMER_RATES)))
     for customer_id, rates in zip(sorted(chosen), DEMO_CUSTOMER_RATES):
-        owner = get_customer(customer_id)
         for base, quote, value, start, end in rates:
-            create({"base": base, "quote": quote, "rate": value, "valid_from": start,
-                    "valid_to": end}, customer=owner)
+            _insert(read({"base": base, "quote": quote, "rate": value, "valid_from": start,
+                          "valid_to": end}), customer_id)
             added += 1
     return added
-

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from core.sdk import ValidationError, db
+from core.sdk import ValidationError, db, get_customer
 from regulars_hello.models import GREETING_MAX, Greeting
 
 FIELD = "hello_greeting"  # the form field's name, prefixed so it cannot clash with another's
@@ -38,6 +40,8 @@ def count() -> int:
     return db.session.execute(select(func.count()).select_from(Greeting)).scalar()
 
 
-def latest(limit: int = 50) -> list[Greeting]:
-    return list(db.session.execute(
-        select(Greeting).order_by(Greeting.updated_at.desc()).limit(limit)).scalars())
+def latest(limit: int = 50) -> list[tuple[Any, str]]:
+    """The most recently set greetings, newest first: (customer, greeting) pairs."""
+    rows = db.session.execute(
+        select(Greeting).order_by(Greeting.updated_at.desc()).limit(limit)).scalars()
+    return [(get_customer(row.customer_id), row.text) for row in rows]

@@ -29,8 +29,7 @@ class HelloView(BaseView):
     @permission_name("list")
     def list(self):
         return self.render_template("hello/list.html", total=services.count(),
-                                    greetings=services.latest(), customer=get_customer,
-                                    customer_url=customer_url)
+                                    greetings=services.latest(), customer_url=customer_url)
 
     @expose("/customers/<int:customer_id>/tab")
     @has_access
@@ -44,6 +43,6 @@ class HelloView(BaseView):
     @has_access
     def say(self, customer_id):
         customer = _customer_or_404(customer_id)
-        greeting = services.greeting_of(customer) or _("Hello, %(name)s!", name=customer.display_name)
-        flash(greeting, "info")
+        greeting = services.greeting_of(customer)
+        flash(greeting or _("Hello, %(name)s!", name=customer.display_name), "info")
         return redirect(customer_url(customer))
