@@ -297,6 +297,65 @@ def customer_reactivated(customer):
     """
 
 
+# -- merging, erasing, exporting (inside the service's transaction) ------------------------
+
+
+@hookspec
+def customer_merging(survivor, merged, actor):
+    """Move this plugin's rows from ``merged`` to ``survivor``; runs inside the merge's
+    transaction, before it commits. Nothing may stay attached to ``merged``: the merge moves
+    every row and keeps ``merged`` only as a pointer. Raise ``ValidationError`` to refuse the
+    merge (for example when two open loyalty accounts cannot be combined). Return value ignored.
+
+    Example::
+
+        @hookimpl
+        def customer_merging(survivor, merged):
+            move_greetings(from_customer=merged, to_customer=survivor)
+    """
+
+
+@hookspec
+def customer_erasing(customer, actor):
+    """Delete or anonymise this plugin's personal data of ``customer`` (a GDPR erasure), inside
+    the erasure's transaction. Keep what the law requires (an invoice keeps its totals, not the
+    name). Raise ``ValidationError`` to refuse. Return value ignored.
+
+    Example::
+
+        @hookimpl
+        def customer_erasing(customer):
+            delete_greeting(customer)
+    """
+
+
+@hookspec
+def customer_export(customer):
+    """Return this plugin's section of the customer's data-portability export: a
+    ``(section_name, data)`` pair whose data is JSON-serialisable (Decimals as strings).
+
+    Example::
+
+        @hookimpl
+        def customer_export(customer):
+            return ("hello", {"greeting": greeting_of(customer)})
+    """
+
+
+@hookspec
+def search_providers():
+    """Return ``SearchProvider`` objects: extra things the customer search box finds customers
+    by (a loyalty card number, an invoice number). Each has a ``label`` and a ``lookup(query,
+    limit)`` function returning matching customer ids, best first.
+
+    Example::
+
+        @hookimpl
+        def search_providers():
+            return SearchProvider(label="Loyalty card", lookup=customers_by_card)
+    """
+
+
 # -- services other plugins ask --------------------------------------------------------------
 
 

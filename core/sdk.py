@@ -78,6 +78,16 @@ class FormField:
     section: str = "Other"
 
 
+@dataclasses.dataclass(frozen=True)
+class SearchProvider:
+    """Something more the customer search finds customers by. ``lookup(query, limit)`` returns
+    matching customer ids, best first; it is asked only for queries of ``min_length`` or more."""
+
+    label: str
+    lookup: Any
+    min_length: int = 3
+
+
 def plugin_host():
     """The plugin host of the running app (``host.hook.NAME(...)`` calls active plugins only)."""
     return current_app.extensions["regulars.plugins"]
@@ -102,6 +112,21 @@ def get_customer(customer_id: int):
     return customers.get(customer_id)
 
 
+def record_activity(customer, kind: str, subject: str = "", body: str = "", **kwargs):
+    """Add an entry to the customer's Activity timeline, inside the caller's transaction.
+
+    ``kind``: note, call, email, sms, task, payment, points, document or system. Keyword
+    arguments: ``actor``, ``direction`` ("in"/"out"), ``occurred_at``, ``source`` (your plugin's
+    name), ``ref_type``/``ref_id`` (what it is about, e.g. "invoice", 42) and ``data`` (a dict)::
+
+        record_activity(customer, "points", "Earned 120 points", source="loyalty",
+                        ref_type="sale", ref_id=sale.id, data={"points": 120})
+    """
+    from core.services import history
+
+    return history.record_activity(customer, kind, subject, body, **kwargs)
+
+
 def customer_url(customer) -> str:
     """The URL of the customer's overview."""
     from flask import url_for
@@ -118,6 +143,7 @@ __all__ = [
     "NotFound",
     "PluginInfo",
     "Rate",
+    "SearchProvider",
     "SummaryItem",
     "Tab",
     "ValidationError",
@@ -127,6 +153,7 @@ __all__ = [
     "hookimpl",
     "plugin_host",
     "plugin_settings",
+    "record_activity",
     "utcnow",
     "write_transaction",
 ]

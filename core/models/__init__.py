@@ -2,9 +2,23 @@
 
 from core.models.customer import Customer, CustomerStatus, CustomerType
 from core.models.group import CustomerGroup, group_membership
+from core.models.history import Activity, AuditEntry
+from core.models.operations import DuplicateCandidate, IdempotencyKey
+from core.models.record import Address, Contact, CustomerPhone, Note, Segment, Tag, customer_tag
 from core.models.settings import NumberSequence, PluginState, SettingsVersion
 
 __all__ = [
+    "Activity",
+    "Address",
+    "AuditEntry",
+    "Contact",
+    "CustomerPhone",
+    "DuplicateCandidate",
+    "IdempotencyKey",
+    "Note",
+    "Segment",
+    "Tag",
+    "customer_tag",
     "Customer",
     "CustomerStatus",
     "CustomerType",

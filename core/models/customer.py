@@ -3,9 +3,10 @@ from __future__ import annotations
 import enum
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Column, DateTime, ForeignKey, Index, Integer, String
+from sqlalchemy import Boolean, Column, Date, DateTime, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import relationship
 
+from core.crypto import Encrypted
 from core.db import Model, utcnow
 
 
@@ -45,6 +46,34 @@ class Customer(Model):
     # Case- and accent-folded "first last" and "last first", for prefix search and sorting.
     name_key = Column(String(210), nullable=False, default="")
     sort_key = Column(String(210), nullable=False, default="")
+    date_of_birth = Column(Date, nullable=True)
+    # Business profile
+    tax_id = Column(String(40), nullable=False, default="")
+    tax_country = Column(String(2), nullable=False, default="")
+    registration_number = Column(String(60), nullable=False, default="")
+    business_type = Column(String(30), nullable=False, default="")
+    industry = Column(String(100), nullable=False, default="")
+    payment_terms = Column(Integer, nullable=True)  # days: Net 0/15/30/60
+    # Identity: encrypted at rest, shown masked, revealed with a permission (and audited)
+    driver_licence = Column(Encrypted, nullable=True)
+    national_id = Column(Encrypted, nullable=True)
+    # Preferences
+    language = Column(String(12), nullable=False, default="")
+    currency = Column(String(3), nullable=False, default="")
+    contact_email = Column(Boolean, nullable=False, default=True)
+    contact_sms = Column(Boolean, nullable=False, default=False)
+    contact_phone = Column(Boolean, nullable=False, default=True)
+    contact_post = Column(Boolean, nullable=False, default=False)
+    go_green = Column(Boolean, nullable=False, default=False)
+    # Segment and relations
+    segment_id = Column(Integer, ForeignKey("customer_segment.id", ondelete="SET NULL", name="fk_customer_segment"),
+                        nullable=True)
+    reseller_id = Column(Integer, ForeignKey("customer.id", ondelete="SET NULL", name="fk_customer_reseller"),
+                         nullable=True)
+    # Kept as a pointer after a merge; set when the record is anonymised.
+    merged_into_id = Column(Integer, ForeignKey("customer.id", ondelete="SET NULL",
+                                                name="fk_customer_merged_into"), nullable=True)
+    erased_at = Column(DateTime, nullable=True)
     created_at = Column(DateTime, nullable=False, default=utcnow)
     updated_at = Column(DateTime, nullable=False, default=utcnow, onupdate=utcnow)
     created_by_fk = Column(Integer, ForeignKey("ab_user.id", ondelete="SET NULL"), nullable=True)
@@ -52,6 +81,13 @@ class Customer(Model):
 
     created_by = relationship("User", foreign_keys=[created_by_fk])
     updated_by = relationship("User", foreign_keys=[updated_by_fk])
+    segment = relationship("Segment")
+    reseller = relationship("Customer", remote_side="Customer.id", foreign_keys=[reseller_id])
+    merged_into = relationship("Customer", remote_side="Customer.id", foreign_keys=[merged_into_id])
+    phones = relationship("CustomerPhone", order_by="CustomerPhone.id", cascade="all, delete-orphan")
+    addresses = relationship("Address", order_by="Address.id", cascade="all, delete-orphan")
+    contacts = relationship("Contact", order_by="Contact.id", cascade="all, delete-orphan")
+    tags = relationship("Tag", secondary="customer_tag", order_by="Tag.key")
     groups = relationship(
         "CustomerGroup", secondary="customer_group_member", back_populates="customers",
         order_by="CustomerGroup.name",
@@ -63,6 +99,8 @@ class Customer(Model):
         Index("ix_customer_name_key", "name_key"),
         Index("ix_customer_sort_key", "sort_key", "id"),
         Index("ix_customer_status_kind", "status", "kind", "id"),
+        Index("ix_customer_segment", "segment_id"),
+        Index("ix_customer_created_at", "created_at"),
     )
 
     @property

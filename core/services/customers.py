@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from core.db import db, estimated_count, record_id, utcnow, write_transaction
 from core.errors import NotFound, ValidationError
 from core.models import Customer, CustomerGroup, CustomerStatus, CustomerType
-from core.services import numbering
+from core.services import history, numbering
 from core.services.normalize import clean_text, fold, normalize_email, normalize_phone, phone_digits
 
 SEQUENCE = "customer"
@@ -175,6 +175,9 @@ def create(data: dict[str, Any], actor=None, extra: dict | None = None,
         customer.created_by_fk = customer.updated_by_fk = getattr(actor, "id", None)
         db.session.add(customer)
         _flush_or_number_taken()
+        history.audit(customer.id, "create",
+                      {k: (None, v) for k, v in values.items() if k in EDITABLE and v not in (None, "")},
+                      actor)
         if extra is not None:
             _host().hook.customer_form_saved(customer=customer, data=extra)
             db.session.flush()
@@ -192,6 +195,7 @@ def update(customer: Customer, data: dict[str, Any], actor=None, extra: dict | N
         if changes:
             customer.updated_by_fk = getattr(actor, "id", None)
             customer.updated_at = utcnow()
+            history.audit(customer.id, "update", changes, actor)
         _flush_or_number_taken()
         if extra is not None:
             _host().hook.customer_form_saved(customer=customer, data=extra)
@@ -229,6 +233,8 @@ def set_status(customer: Customer, active: bool, actor=None) -> bool:
         customer.status = status
         customer.updated_by_fk = getattr(actor, "id", None)
         customer.updated_at = utcnow()
+        history.audit(customer.id, "reactivate" if active else "deactivate",
+                      {"status": (before, status)}, actor)
     _host().notify("customer_updated", customer=customer, changes={"status": (before, status)})
     _notify_status(customer, before)
     return True
