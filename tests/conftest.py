@@ -46,8 +46,13 @@ def install_hello_plugin():
         check=True,
     )
     import importlib
+    import site
+    import sysconfig
 
     importlib.invalidate_caches()
+    # An editable install hooks itself in through a .pth file, which Python reads only at
+    # start-up; read the new one now so this very test session can import the plugin.
+    site.addsitedir(sysconfig.get_paths()["purelib"])
 
 
 def pytest_sessionstart(session):
