@@ -4,6 +4,8 @@ PYTHON ?= python3
 BIN     = $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
+# The suite runs in parallel worker processes (pytest-xdist); TEST_WORKERS=0 runs it in one.
+TEST_WORKERS ?= 2
 
 .PHONY: install run test e2e bench lint hook-docs clean
 
@@ -20,13 +22,14 @@ run: install
 	REGULARS_SCHEDULER_IN_PROCESS=true $(BIN)/regulars run --host $(HOST) --port $(PORT)
 
 test: install
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS)
 
 e2e: install
 	$(BIN)/python -m pytest tests/e2e
 
 bench: install
 	$(BIN)/python bench/list_customers.py
+	$(BIN)/python bench/merge.py
 
 hook-docs: install
 	$(BIN)/regulars hook-docs

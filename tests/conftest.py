@@ -56,6 +56,8 @@ def install_hello_plugin():
 
 
 def pytest_sessionstart(session):
+    # With pytest-xdist the controller installs it before the workers start; each worker is a
+    # fresh interpreter and finds it installed.
     if (HELLO_DIST / "pyproject.toml").exists():
         install_hello_plugin()
 
