@@ -29,7 +29,9 @@ e2e: install
 
 bench: install
 	$(BIN)/python bench/list_customers.py
+	$(BIN)/python bench/search.py
 	$(BIN)/python bench/merge.py
+	$(BIN)/python bench/import.py
 
 hook-docs: install
 	$(BIN)/regulars hook-docs

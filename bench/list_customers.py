@@ -41,12 +41,30 @@ LAST = ["Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "Johnson", "D
         "Hall", "Wood", "Jackson", "Clarke", "Müller", "García", "Nowak", "O'Brien", "Ångström"]
 
 
+CUSTOMER_COLUMNS = ("number", "kind", "first_name", "last_name", "company_name", "email",
+                    "email_normalized", "phone", "phone_e164", "status", "name_key", "sort_key",
+                    "created_at", "updated_at")
+
+
+def customer_rows(count: int):
+    """``count`` deterministic customers as tuples of CUSTOMER_COLUMNS (every 20th inactive)."""
+    from core.services.normalize import fold
+
+    nf, nl = len(FIRST), len(LAST)
+    for i in range(1, count + 1):
+        first, last = FIRST[i % nf], LAST[(i * 7 + i // nf) % nl]
+        email = f"{fold(first).replace(' ', '')}.{fold(last).replace(' ', '').replace(chr(39), '')}{i}@example.com"
+        phone = f"+4474{i:08d}"
+        yield (f"C-{i:07d}", "individual", first, last, "", email, email, phone, phone,
+               "active" if i % 20 else "inactive", fold(f"{first} {last}"),
+               fold(f"{last} {first}"), "2026-01-01 00:00:00", "2026-01-01 00:00:00")
+
+
 def build_shop(path: Path, count: int) -> None:
     """Migrate an empty database with the real migrations, then bulk-load ``count`` customers."""
     os.environ["REGULARS_INSTANCE_PATH"] = str(path.parent / "instance")
     from core.app import create_app
     from core.cli import ensure_user, upgrade_all
-    from core.services.normalize import fold
 
     app = create_app({"DATABASE_URL": f"sqlite:///{path}", "SECRET_KEY": "bench",
                       "WTF_CSRF_ENABLED": False, "AUTH_RATE_LIMITED": False,
@@ -68,15 +86,7 @@ def build_shop(path: Path, count: int) -> None:
     for name, _ in indexes:
         con.execute(f'DROP INDEX "{name}"')
 
-    def rows():
-        nf, nl = len(FIRST), len(LAST)
-        for i in range(1, count + 1):
-            first, last = FIRST[i % nf], LAST[(i * 7 + i // nf) % nl]
-            email = f"{fold(first).replace(' ', '')}.{fold(last).replace(' ', '').replace(chr(39), '')}{i}@example.com"
-            phone = f"+4474{i:08d}"
-            yield (f"C-{i:07d}", "individual", first, last, "", email, email, phone, phone,
-                   "active" if i % 20 else "inactive", fold(f"{first} {last}"),
-                   fold(f"{last} {first}"), "2026-01-01 00:00:00", "2026-01-01 00:00:00")
+    rows = lambda: customer_rows(count)  # noqa: E731
 
     with Progress(console=console, transient=True) as progress:
         task = progress.add_task(f"Loading {count:,} customers", total=count)

@@ -15,6 +15,8 @@ CUSTOMER_NUMBER_PATTERN = "C-{seq:06d}"
 # Region used to read phone numbers typed without a country code.
 DEFAULT_PHONE_REGION = "GB"
 DEFAULT_CURRENCY = "GBP"
+# Payment terms a business customer may have, in days ("Net 30").
+PAYMENT_TERMS = [0, 15, 30, 60]
 
 # Run APScheduler in a thread of this process (the dev server does; web workers must not).
 SCHEDULER_IN_PROCESS = False
@@ -50,3 +52,8 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = False
 REMEMBER_COOKIE_HTTPONLY = True
+
+# Largest request body Flask accepts (413 above it); the CSV import screen has its own, smaller
+# limit so it can say so in words.
+MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+IMPORT_MAX_BYTES = 10 * 1024 * 1024

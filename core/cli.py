@@ -212,6 +212,118 @@ def scheduler_command():
         pass
 
 
+# -- encryption keys ------------------------------------------------------------------------
+
+
+@click.group("keys", help="Encryption keys of the sensitive numbers.")
+def keys_group():
+    pass
+
+
+@keys_group.command("rotate", help="Re-encrypt every sensitive value with the first key of "
+                                   "ENCRYPTION_KEYS; afterwards the older keys can be removed.")
+@with_appcontext
+def keys_rotate():
+    from core.services import record
+
+    count = record.rotate_keys()
+    console.print(f"Re-encrypted {count} value(s) with the newest key.")
+
+
+# -- search ---------------------------------------------------------------------------------
+
+
+@click.group("search", help="The customer search index.")
+def search_group():
+    pass
+
+
+@search_group.command("reindex", help="Rebuild every customer's search document and the index.")
+@with_appcontext
+def search_reindex():
+    from core.services import search
+
+    with Progress(console=console) as progress:
+        task = progress.add_task("Indexing customers", total=None)
+        count = search.reindex_all(lambda done, total: progress.update(task, completed=done, total=total))
+    console.print(f"Indexed {count:,} customer(s).")
+
+
+# -- customers: import and export --------------------------------------------------------------
+
+
+@click.group("customers", help="Import and export customers.")
+def customers_group():
+    pass
+
+
+@customers_group.command("import", help="Import customers from a CSV file (header row first).")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--dry-run", is_flag=True, help="Check every row and report; save nothing.")
+@click.option("--key", type=click.Choice(["number", "email"]), default="number",
+              help="Match rows to existing customers by customer number or by email.")
+@click.option("--map", "maps", multiple=True, metavar="COLUMN=FIELD",
+              help="Map a column to a field (repeatable); others are guessed from the headers.")
+@click.option("--encoding", default="auto", help="auto (UTF-8, else Windows-1252), utf-8, cp1252...")
+@with_appcontext
+def customers_import(path, dry_run, key, maps, encoding):
+    from pathlib import Path
+
+    from core.errors import ValidationError
+    from core.services import importer
+
+    try:
+        csv_file = importer.read_csv(Path(path).read_bytes(), encoding)
+        mapping = importer.guess_mapping(csv_file.headers)
+        for item in maps:
+            column, sep, field = item.partition("=")
+            if not sep:
+                raise click.BadParameter(f"{item!r}: write COLUMN=FIELD", param_hint="--map")
+            mapping[column.strip()] = field.strip()
+        table = Table("column", "field")
+        for header in csv_file.headers:
+            table.add_row(header, mapping.get(header) or "[dim](skipped)[/dim]")
+        console.print(table)
+        with Progress(console=console, transient=True) as progress:
+            task = progress.add_task("Checking" if dry_run else "Importing",
+                                     total=len(csv_file.rows))
+            result = importer.run(csv_file, mapping, key=key, dry_run=dry_run,
+                                  progress=lambda done, total: progress.update(task, completed=done))
+    except ValidationError as exc:
+        raise click.ClickException(" ".join(f"{k}: {v}" if k not in ("file", "_", "mapping") else str(v)
+                                            for k, v in exc.errors.items())) from exc
+    if result.errors:
+        report = Table("row", "column", "problem", title="Rows not imported")
+        for error in result.errors[:200]:
+            report.add_row(str(error.row), error.column or "-", error.message)
+        console.print(report)
+        if len(result.errors) > 200:
+            console.print(f"... and {len(result.errors) - 200} more problems.")
+    summary = Table("rows", "new", "updated", "unchanged", "with errors",
+                    title="Dry run (nothing saved)" if dry_run else "Imported")
+    summary.add_row(str(result.rows), str(result.created), str(result.updated),
+                    str(result.unchanged), str(result.failed))
+    console.print(summary)
+    if result.failed:
+        sys.exit(1)
+
+
+@customers_group.command("export", help="Export customers to a CSV file that spreadsheets open safely.")
+@click.argument("path", type=click.Path(dir_okay=False, writable=True))
+@click.option("--q", default="", help="Search, as in the customer list.")
+@click.option("--status", type=click.Choice(["active", "inactive"]), default=None)
+@click.option("--kind", type=click.Choice(["individual", "business"]), default=None)
+@click.option("--group", "group_id", type=int, default=None, help="Only members of this group id.")
+@with_appcontext
+def customers_export(path, q, status, kind, group_id):
+    from core.services import exporter
+
+    with open(path, "w", encoding="utf-8", newline="") as stream:
+        count = exporter.write_csv({"q": q, "status": status, "kind": kind, "group_id": group_id},
+                                   stream)
+    console.print(f"Exported {count} customer(s) to {path}.")
+
+
 # -- docs -----------------------------------------------------------------------------------
 
 
@@ -227,6 +339,8 @@ def hook_docs(check):
     console.print("docs/plugins.md is up to date." if not changed else "docs/plugins.md rewritten.")
 
 
-COMMANDS = [db_group, create_admin, demo, setup, plugins_group, scheduler_command, hook_docs]
+COMMANDS = [db_group, create_admin, demo, setup, plugins_group, scheduler_command, hook_docs, keys_group,
+            search_group]
+COMMANDS.append(customers_group)
 for _command in COMMANDS:
     main.add_command(_command)

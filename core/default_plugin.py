@@ -1,10 +1,11 @@
 """The core's own contributions to the customer overview, made through the same hooks a
 third-party plugin uses (so the core is the first proof of the contract)."""
 
-from flask import url_for
+from flask import has_request_context, request, url_for
 from flask_babel import lazy_gettext as _l
 
-from core.sdk import Badge, SummaryItem, Tab, hookimpl
+from core.sdk import Action, Badge, SummaryItem, Tab, hookimpl
+from core.services import duplicates
 
 
 @hookimpl
@@ -15,7 +16,23 @@ def customer_tabs(customer):
         Tab(key="groups", label=str(_l("Groups")), order=20,
             url=url_for("CustomerView.tab_groups", customer_id=customer.id),
             badge=str(len(customer.groups)) if customer.groups else None),
+        Tab(key="activity", label=str(_l("Activity")), order=30,
+            url=url_for("CustomerHistoryView.tab_activity", customer_id=customer.id,
+                        **_tab_state("activity", ("kind", "since", "until", "cursor"))),
+            permission=("can_show", "CustomerHistoryView")),
+        Tab(key="history", label=str(_l("History")), order=90,
+            url=url_for("CustomerHistoryView.tab_history", customer_id=customer.id,
+                        **_tab_state("history", ("field", "action", "cursor"))),
+            permission=("can_show", "CustomerHistoryView")),
     ]
+
+
+def _tab_state(key, names):
+    """The filters and page of the open tab, read from the overview's own URL
+    (?tab=activity&kind=call), so a filtered or paged tab can be bookmarked and reloaded."""
+    if not has_request_context() or request.args.get("tab") != key:
+        return {}
+    return {name: request.args[name][:100] for name in names if request.args.get(name)}
 
 
 @hookimpl
@@ -34,3 +51,21 @@ def customer_summary(customer):
         SummaryItem(label=str(_l("Registered")), value=customer.created_at.strftime("%d %b %Y"),
                     order=10),
     ]
+
+
+@hookimpl
+def register_jobs(scheduler):
+    # Nightly, when the tills are quiet: the scan writes in short batches all the same.
+    scheduler.add_job(duplicates.scan_job, "cron", hour=3, minute=15, id="core.scan_duplicates")
+
+
+@hookimpl
+def customer_actions(customer):
+    actions = [Action(label=str(_l("Export data")), icon="fa-download",
+                      url=url_for("PrivacyView.export_json", customer_id=customer.id),
+                      permission=("can_export", "CustomerPrivacy"))]
+    if customer.erased_at is None:
+        actions.append(Action(label=str(_l("Erase personal data")), icon="fa-eraser",
+                              url=url_for("PrivacyView.erase", customer_id=customer.id),
+                              permission=("can_erase", "CustomerPrivacy"), style="danger"))
+    return actions

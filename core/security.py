@@ -19,6 +19,8 @@ ADMIN_ONLY_VIEWS = re.compile(
     r"Security|List Users|List Roles|List Groups|User's Statistics|Base Permissions|"
     r"Views/Menus|Permission on Views/Menus|PluginsView|Plugins|PluginsApi)$"
 )
+# Actions only an administrator takes, on whatever view they sit (erasure cannot be undone).
+ADMIN_ONLY_PERMISSIONS = {"can_erase"}
 READ_PERMISSIONS = re.compile(
     r"^(can_list|can_show|can_get|can_info|can_overview|can_tab|can_download|can_export|"
     r"can_userinfo|menu_access|can_this_form_get|can_get_list|can_lookup)$"
@@ -40,7 +42,12 @@ def role_allows(role: str, perm: str, view: str) -> bool:
         return True
     if _is_self_service(perm, view):
         return True
+    if perm == "can_reveal":
+        # Clear identity numbers (ID/SSN, driver's licence): managers only, every reveal audited.
+        return role == "Manager"
     if ADMIN_ONLY_VIEWS.match(view):
+        return False
+    if perm in ADMIN_ONLY_PERMISSIONS:
         return False
     if role == "Manager":
         return True
@@ -50,6 +57,9 @@ def role_allows(role: str, perm: str, view: str) -> bool:
         # Serve customers at the till: find, add, edit contact details; nothing financial.
         if READ_PERMISSIONS.match(perm):
             return True
+        if view == "CustomerHistoryView":
+            # Jot a note or log a call at the till; editing or deleting notes is a manager's.
+            return perm in ("can_add_note", "can_log_call")
         return view in ("CustomerView", "CustomerApi") and perm in (
             "can_add", "can_edit", "can_post", "can_put", "can_quick")
     if role == "Accounts":

@@ -10,11 +10,19 @@ from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
 from core.api.customers import CustomerApi, GroupApi
+from core.api.pos import PosApi
+from core.api.privacy import PrivacyApi
+from core.api.lookup import CustomerLookupApi
+from core.api.record import CustomerRecordApi
 
 
 def register_core_api(appbuilder):
     appbuilder.add_api(CustomerApi)
     appbuilder.add_api(GroupApi)
+    appbuilder.add_api(PosApi)
+    appbuilder.add_api(PrivacyApi)
+    appbuilder.add_api(CustomerLookupApi)
+    appbuilder.add_api(CustomerRecordApi)
     from flask import current_app
 
     _install_json_errors(current_app._get_current_object())

@@ -1,24 +1,75 @@
 from __future__ import annotations
 
-from flask import request
+from flask import request, url_for
 from flask_appbuilder.api import BaseApi, expose, safe
 from flask_appbuilder.security.decorators import permission_name, protect
 from flask_babel import gettext as _
 
+from core.api.idempotency import idempotent
 from core.errors import NotFound, ValidationError
 from core.models import CustomerStatus, CustomerType
 from core.services import customers as customer_service
 from core.services import groups as group_service
+from core.services import record as record_service
+from core.services.duplicates import LikelyDuplicates
+from core.services.merge import final_survivor
 
 
-def customer_json(c) -> dict:
+def customer_json(c, parts: bool = True) -> dict:
+    """A customer as the API answers; ``parts=False`` (lists) leaves out phones, addresses,
+    contacts and tags, which would cost queries per row."""
     return {
         "id": c.id, "number": c.number, "kind": c.kind, "first_name": c.first_name,
         "last_name": c.last_name, "company_name": c.company_name, "display_name": c.display_name,
         "email": c.email, "phone": c.phone, "phone_e164": c.phone_e164, "status": c.status,
         "groups": [{"id": g.id, "name": g.name} for g in c.groups],
         "created_at": c.created_at.isoformat() + "Z", "updated_at": c.updated_at.isoformat() + "Z",
+        **record_json(c, parts),
     }
+
+
+def record_json(c, parts: bool = True) -> dict:
+    """The rest of the record; identity numbers only masked (revealing is a screen's audited act)."""
+    data = {
+        "date_of_birth": c.date_of_birth.isoformat() if c.date_of_birth else None,
+        "tax_id": c.tax_id, "tax_country": c.tax_country,
+        "registration_number": c.registration_number, "business_type": c.business_type,
+        "industry": c.industry, "payment_terms": c.payment_terms,
+        **record_service.masked_identity(c),
+        "language": c.language, "currency": c.currency, "contact_email": c.contact_email,
+        "contact_sms": c.contact_sms, "contact_phone": c.contact_phone,
+        "contact_post": c.contact_post, "go_green": c.go_green,
+        "segment_id": c.segment_id, "segment": segment_json(c.segment) if c.segment else None,
+        "reseller_id": c.reseller_id,
+    }
+    if parts:
+        data.update({
+            "tags": [t.name for t in c.tags],
+            "phones": [{"id": p.id, "label": p.label, "number": p.number, "e164": p.e164}
+                       for p in c.phones],
+            "addresses": [address_json(a) for a in c.addresses],
+            "contacts": [contact_json(k) for k in c.contacts],
+        })
+    return data
+
+
+def segment_json(s) -> dict:
+    # A string: money-like percentages never pass through a float.
+    return {"id": s.id, "name": s.name, "discount_percent": str(s.discount_percent),
+            "price_level": s.price_level}
+
+
+def address_json(a) -> dict:
+    return {"id": a.id, "kind": a.kind, "is_default": a.is_default, "line1": a.line1,
+            "line2": a.line2, "city": a.city, "region": a.region, "postal_code": a.postal_code,
+            "country": a.country,
+            "latitude": None if a.latitude is None else str(a.latitude),
+            "longitude": None if a.longitude is None else str(a.longitude)}
+
+
+def contact_json(k) -> dict:
+    return {"id": k.id, "name": k.name, "role": k.role, "email": k.email, "phone": k.phone,
+            "phone_e164": k.phone_e164, "is_billing": k.is_billing}
 
 
 def group_json(g, members: int | None = None) -> dict:
@@ -77,7 +128,7 @@ class CustomerApi(JsonApi):
         get:
           summary: List and search customers
           parameters:
-          - {in: query, name: q, schema: {type: string}, description: name, email, phone or number prefix}
+          - {in: query, name: q, schema: {type: string}, description: "search: number, email, phone (any format), names, company, tags; accents and case ignored"}
           - {in: query, name: status, schema: {type: string, enum: [active, inactive]}}
           - {in: query, name: kind, schema: {type: string, enum: [individual, business]}}
           - {in: query, name: group, schema: {type: integer}}
@@ -110,7 +161,7 @@ class CustomerApi(JsonApi):
             )
         except ValidationError as exc:
             return self.invalid(exc.errors)
-        return self.response(200, result=[customer_json(c) for c in page.rows], page=page.page,
+        return self.response(200, result=[customer_json(c, parts=False) for c in page.rows], page=page.page,
                              page_size=page.per_page, has_next=page.has_next, count=page.total)
 
     @expose("/<int:pk>", methods=["GET"])
@@ -125,17 +176,30 @@ class CustomerApi(JsonApi):
           parameters: [{in: path, name: pk, required: true, schema: {type: integer}}]
           responses:
             200: {description: The customer}
+            301: {description: 'The customer was merged: Location is the surviving record; body {"message", "merged_into": {id, number}}'}
             404: {$ref: '#/components/responses/404'}
         """
         try:
-            return self.response(200, result=customer_json(customer_service.get(pk)))
+            customer = customer_service.get(pk)
         except NotFound:
             return self.response_404()
+        if customer.merged_into_id is not None:
+            # A merged record answers a permanent redirect to the one it lives on, with the
+            # pointer in the body for clients that do not follow redirects.
+            survivor = final_survivor(customer)
+            response = self.response(
+                301, message=_("%(number)s was merged into %(target)s.", number=customer.number,
+                               target=survivor.number),
+                merged_into={"id": survivor.id, "number": survivor.number})
+            response.headers["Location"] = url_for("CustomerApi.get", pk=survivor.id)
+            return response
+        return self.response(200, result=customer_json(customer))
 
     @expose("/", methods=["POST"])
     @protect()
     @safe
     @permission_name("post")
+    @idempotent
     def post(self):
         """Create a customer.
         ---
@@ -156,15 +220,28 @@ class CustomerApi(JsonApi):
                     email: {type: string}
                     phone: {type: string}
                     status: {type: string, enum: [active, inactive]}
+                    confirm_duplicate: {type: boolean, description: create even when the customer looks like one already on file (or send the header X-Confirm-Duplicate true)}
           responses:
             201: {description: Created}
             400: {$ref: '#/components/responses/400'}
+            409: {description: 'Likely duplicates, nothing saved: {"message", "duplicates": [{id, number, display_name, score, reasons}]}'}
             422: {$ref: '#/components/responses/422'}
         """
         try:
-            customer = customer_service.create(self.json_body(), actor=self.actor())
+            body = dict(self.json_body())
+            confirmed = body.pop("confirm_duplicate", False) is True or \
+                request.headers.get("X-Confirm-Duplicate", "").lower() in ("1", "true", "yes")
+            tags = body.pop("tags", None)
+            customer = customer_service.create(body, actor=self.actor(),
+                                               check_duplicates=not confirmed,
+                                               also=record_service.tag_setter(tags, self.actor()))
         except ValidationError as exc:
             return self.invalid(exc.errors, 400 if set(exc.errors) == {"_"} else 422)
+        except LikelyDuplicates as exc:
+            return self.response(
+                409, message=_("This customer looks like someone already on file; nothing was "
+                               "saved. Send confirm_duplicate: true to create them anyway."),
+                duplicates=[m.as_json() for m in exc.matches])
         return self.response(201, id=customer.id, result=customer_json(customer))
 
     @expose("/<int:pk>", methods=["PUT"])
@@ -192,8 +269,11 @@ class CustomerApi(JsonApi):
         except NotFound:
             return self.response_404()
         try:
-            changes = customer_service.update(customer, self.json_body(), actor=self.actor(),
-                                              require_email=False)
+            body = dict(self.json_body())
+            tags = body.pop("tags", None)
+            changes = customer_service.update(customer, body, actor=self.actor(),
+                                              require_email=False,
+                                              also=record_service.tag_setter(tags, self.actor()))
         except ValidationError as exc:
             return self.invalid(exc.errors, 400 if set(exc.errors) == {"_"} else 422)
         return self.response(200, result=customer_json(customer), changed=sorted(changes))
@@ -249,6 +329,7 @@ class GroupApi(JsonApi):
     @protect()
     @safe
     @permission_name("post")
+    @idempotent
     def post(self):
         """Create a group.
         ---
@@ -356,7 +437,7 @@ class GroupApi(JsonApi):
                                                          ids=", ".join(map(str, missing)))})
         except ValidationError as exc:
             return self.invalid(exc.errors, 400 if set(exc.errors) == {"_"} else 422)
-        added = group_service.add_members(group, customers)
+        added = group_service.add_members(group, customers, actor=self.actor())
         return self.response(200, added=added, member_count=group_service.member_count(group))
 
     @expose("/<int:pk>/members/<int:customer_id>", methods=["DELETE"])
@@ -380,5 +461,5 @@ class GroupApi(JsonApi):
             customer = customer_service.get(customer_id)
         except NotFound:
             return self.response_404()
-        removed = group_service.remove_member(group, customer)
+        removed = group_service.remove_member(group, customer, actor=self.actor())
         return self.response(200, removed=removed)

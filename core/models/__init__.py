@@ -5,6 +5,7 @@ from core.models.group import CustomerGroup, group_membership
 from core.models.history import Activity, AuditEntry
 from core.models.operations import DuplicateCandidate, IdempotencyKey
 from core.models.record import Address, Contact, CustomerPhone, Note, Segment, Tag, customer_tag
+from core.models.search import CustomerSearch
 from core.models.settings import NumberSequence, PluginState, SettingsVersion
 
 __all__ = [
@@ -13,6 +14,7 @@ __all__ = [
     "AuditEntry",
     "Contact",
     "CustomerPhone",
+    "CustomerSearch",
     "DuplicateCandidate",
     "IdempotencyKey",
     "Note",

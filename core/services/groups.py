@@ -8,6 +8,7 @@ from sqlalchemy import delete, func, insert, select
 from core.db import db, record_id, write_transaction
 from core.errors import NotFound, ValidationError
 from core.models import Customer, CustomerGroup, group_membership
+from core.services import history
 from core.services.normalize import clean_paragraphs, clean_text
 
 
@@ -78,8 +79,9 @@ def delete_group(group: CustomerGroup) -> None:
         db.session.delete(group)
 
 
-def add_members(group: CustomerGroup, customers: list[Customer]) -> int:
-    """Add customers to a group; returns how many were not members yet."""
+def add_members(group: CustomerGroup, customers: list[Customer], actor=None) -> int:
+    """Add customers to a group; returns how many were not members yet. Each joining is in
+    that customer's history."""
     with write_transaction():
         have = set(db.session.execute(
             select(group_membership.c.customer_id).where(group_membership.c.group_id == group.id)
@@ -88,17 +90,24 @@ def add_members(group: CustomerGroup, customers: list[Customer]) -> int:
         if new:
             db.session.execute(insert(group_membership),
                                [{"group_id": group.id, "customer_id": cid} for cid in new])
+            for cid in new:
+                history.audit(cid, "group_add", {"group": (None, group.name)}, actor,
+                              entity="group", entity_id=group.id)
     db.session.expire(group)
     for customer in customers:
         db.session.expire(customer, ["groups"])
     return len(new)
 
 
-def remove_member(group: CustomerGroup, customer: Customer) -> bool:
+def remove_member(group: CustomerGroup, customer: Customer, actor=None) -> bool:
+    """Take a customer out of a group (recorded in their history); False if not a member."""
     with write_transaction():
         result = db.session.execute(delete(group_membership).where(
             group_membership.c.group_id == group.id,
             group_membership.c.customer_id == customer.id))
+        if result.rowcount:
+            history.audit(customer.id, "group_remove", {"group": (group.name, None)}, actor,
+                          entity="group", entity_id=group.id)
     db.session.expire(group)
     db.session.expire(customer, ["groups"])
     return result.rowcount > 0

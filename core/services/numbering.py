@@ -30,6 +30,19 @@ def draw(name: str) -> int:
     return value - 1
 
 
+def draw_block(name: str, count: int) -> int:
+    """Take ``count`` consecutive values of counter ``name`` at once (bulk imports); returns the
+    first. Same atomic UPDATE as ``draw``, so concurrent callers get disjoint blocks."""
+    if count < 1:
+        raise ValueError("count must be at least 1")
+    first = draw(name)
+    if count > 1:
+        db.session.execute(
+            update(NumberSequence).where(NumberSequence.name == name)
+            .values(next_value=NumberSequence.next_value + (count - 1)))
+    return first
+
+
 def peek(name: str) -> int:
     value = db.session.execute(
         select(NumberSequence.next_value).where(NumberSequence.name == name)

@@ -2,12 +2,24 @@
 
 from flask_babel import lazy_gettext as _l
 
+from core.views.common import allowed
 from core.views.customers import CustomerView
+from core.views.duplicates import DuplicatesView
 from core.views.groups import GroupView
+from core.views import history as history_views
+from core.views.importer import ImportView
 from core.views.plugins import PluginsView
+from core.views.privacy import PrivacyView
+from core.views.record import SegmentView
 
 
 def register_core_views(appbuilder):
     appbuilder.add_view(CustomerView, "Customers", label=_l("Customers"), icon="fa-users")
+    appbuilder.add_view(ImportView, "Import", label=_l("Import"), icon="fa-upload",
+                        menu_cond=lambda: allowed("can_import", "ImportView"))
+    appbuilder.add_view_no_menu(PrivacyView)
+    history_views.register(appbuilder)
     appbuilder.add_view(GroupView, "Groups", label=_l("Groups"), icon="fa-object-group")
+    appbuilder.add_view(SegmentView, "Segments", label=_l("Segments"), icon="fa-tags")
+    appbuilder.add_view(DuplicatesView, "Duplicates", label=_l("Duplicates"), icon="fa-clone")
     appbuilder.add_view(PluginsView, "Plugins", label=_l("Plugins"), icon="fa-puzzle-piece")

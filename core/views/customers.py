@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+import datetime
+
+from flask import (Response, abort, flash, redirect, render_template, request,
+                   stream_with_context, url_for)
 from flask_appbuilder import BaseView, expose, has_access
 from flask_appbuilder.security.decorators import permission_name
 from flask_babel import gettext as _
@@ -11,9 +14,47 @@ from flask_login import current_user
 from core.errors import NotFound, ValidationError
 from core.models import CustomerStatus, CustomerType
 from core.services import customers as customer_service
+from core.services import exporter
+from core.services import record as record_service
 from core.services import groups as group_service
+from core.services.duplicates import LikelyDuplicates
+from core.services.normalize import clean_text
 from core.views.common import allowed, host, int_arg, render_tab
-from core.views.forms import CustomerForm, form_with_plugin_fields, show_errors
+from core.views.duplicates import redirect_to_survivor
+from core.views.record import CustomerRecordViews, details_context, run_wizard
+
+
+# The list's status filter: active customers unless the shop assistant asks for others.
+STATUS_CHOICES = ("active", "inactive", "all")
+
+
+def _default_sort(q: str) -> str:
+    return "relevance" if q else "name"
+
+
+def _date_arg(name):
+    try:
+        return datetime.date.fromisoformat(request.args.get(name, "")[:10])
+    except ValueError:
+        return None
+
+
+def _list_query():
+    """The list's search text, filters and sort from the query string; anything malformed
+    falls back to its default."""
+    args = request.args
+    q = args.get("q", "").strip()[:200]
+    status = args.get("status") if args.get("status") in STATUS_CHOICES else "active"
+    filters = customer_service.Filters(
+        status=None if status == "all" else status,
+        kind=args.get("kind") if args.get("kind") in {t.value for t in CustomerType} else None,
+        group_id=int_arg("group"), segment_id=int_arg("segment"),
+        tag=clean_text(args.get("tag", ""))[:60] or None,
+        created_from=_date_arg("created_from"), created_to=_date_arg("created_to"))
+    sort = args.get("sort")
+    if sort not in customer_service.SORTS and not (sort == "relevance" and q):
+        sort = _default_sort(q)
+    return q, filters, sort, args.get("dir") == "desc"
 
 
 def _customer_or_404(customer_id):
@@ -23,11 +64,11 @@ def _customer_or_404(customer_id):
         abort(404)
 
 
-class CustomerView(BaseView):
+class CustomerView(CustomerRecordViews, BaseView):
     route_base = "/customers"
     default_view = "list"
     class_permission_name = "CustomerView"
-    base_permissions = ["can_list", "can_show", "can_add", "can_edit"]
+    base_permissions = ["can_list", "can_show", "can_add", "can_edit", "can_export", "can_reveal"]
 
     # -- list ------------------------------------------------------------------------------
 
@@ -35,22 +76,22 @@ class CustomerView(BaseView):
     @has_access
     @permission_name("list")
     def list(self):
-        args = request.args
-        q = args.get("q", "").strip()[:200]
-        status = args.get("status") if args.get("status") in {s.value for s in CustomerStatus} else ""
-        kind = args.get("kind") if args.get("kind") in {t.value for t in CustomerType} else ""
-        group_id = int_arg("group")
-        sort = args.get("sort") if args.get("sort") in customer_service.SORTS else "name"
-        desc = args.get("dir") == "desc"
+        q, filters, sort, desc = _list_query()
         per_page = min(max(int_arg("per_page") or 20, 5), 100)
-        page = customer_service.page(q=q, status=status or None, kind=kind or None,
-                                     group_id=group_id, sort=sort, desc=desc,
+        page = customer_service.page(q=q, filters=filters, sort=sort, desc=desc,
                                      page=int_arg("page") or 1, per_page=per_page,
-                                     after=args.get("after"), before=args.get("before"))
-        params = {k: v for k, v in {"q": q, "status": status, "kind": kind, "group": group_id,
-                                    "sort": sort if sort != "name" else None,
-                                    "dir": "desc" if desc else None,
-                                    "per_page": per_page if per_page != 20 else None}.items() if v}
+                                     after=request.args.get("after"),
+                                     before=request.args.get("before"))
+        status_arg = request.args.get("status") if request.args.get("status") in STATUS_CHOICES else ""
+        params = {k: v for k, v in {
+            "q": q, "status": status_arg, "kind": filters.kind, "group": filters.group_id,
+            "segment": filters.segment_id, "tag": filters.tag,
+            "created_from": filters.created_from.isoformat() if filters.created_from else None,
+            "created_to": filters.created_to.isoformat() if filters.created_to else None,
+            "sort": sort if sort != _default_sort(q) else None,
+            "dir": "desc" if desc else None,
+            "per_page": per_page if per_page != 20 else None}.items() if v}
+        hidden = None if page.rows else customer_service.hidden_by_status(q, filters)
 
         def page_url(n, **cursor):
             return url_for("CustomerView.list", page=n, **params, **cursor)
@@ -60,13 +101,36 @@ class CustomerView(BaseView):
             p = dict(params, sort=column, dir="desc" if flip else None)
             return url_for("CustomerView.list", **{k: v for k, v in p.items() if v})
 
-        template = "regulars/customers/_rows.html" if args.get("partial") else "regulars/customers/list.html"
+        def with_status(value):
+            return url_for("CustomerView.list", **dict(params, status=value))
+
+        partial = bool(request.args.get("partial"))
+        template = "regulars/customers/_rows.html" if partial else "regulars/customers/list.html"
         return self.render_template(
-            template, page=page, q=q, status=status, kind=kind, group_id=group_id, sort=sort,
-            desc=desc, params=params, page_url=page_url, sort_url=sort_url,
-            groups=group_service.all_groups(), statuses=list(CustomerStatus),
-            kinds=list(CustomerType), can_add=allowed("can_add", "CustomerView"),
+            template, page=page, q=q, filters=filters, status=status_arg, kind=filters.kind or "",
+            group_id=filters.group_id, sort=sort, desc=desc, params=params, page_url=page_url,
+            sort_url=sort_url, with_status=with_status, hidden=hidden,
+            groups=group_service.all_groups(), segments=record_service.all_segments(),
+            tag_names=record_service.suggest_tags("", limit=200),
+            statuses=list(CustomerStatus), kinds=list(CustomerType),
+            # The rows refreshed as one types need neither button (each check is a query).
+            can_add=not partial and allowed("can_add", "CustomerView"),
+            can_export=not partial and allowed("can_export", "CustomerView"),
+            export_url=url_for("CustomerView.export_csv", **{k: v for k, v in params.items()
+                                                            if k not in ("sort", "dir", "per_page")}),
         )
+
+    @expose("/export.csv")
+    @has_access
+    @permission_name("export")
+    def export_csv(self):
+        """The current filter as a spreadsheet-safe CSV, streamed row batch by row batch."""
+        q, filters, _sort, _desc = _list_query()
+        stmt = customer_service.filtered(q, filters=filters)
+        response = Response(stream_with_context(exporter.iter_csv(stmt)),
+                            mimetype="text/csv; charset=utf-8")
+        response.headers["Content-Disposition"] = 'attachment; filename="customers.csv"'
+        return response
 
     # -- overview --------------------------------------------------------------------------
 
@@ -75,6 +139,8 @@ class CustomerView(BaseView):
     @permission_name("show")
     def overview(self, customer_id):
         customer = _customer_or_404(customer_id)
+        if customer.merged_into_id is not None:
+            return redirect_to_survivor(customer)
         h = host()
         tabs = sorted((t for t in h.collect("customer_tabs", customer=customer)
                        if t.permission is None or allowed(*t.permission)),
@@ -95,7 +161,8 @@ class CustomerView(BaseView):
     @permission_name("show")
     def tab_details(self, customer_id):
         customer = _customer_or_404(customer_id)
-        return render_tab("regulars/customers/tab_details.html", customer=customer)
+        return render_tab("regulars/customers/tab_details.html", customer=customer,
+                          **details_context(customer))
 
     @expose("/<int:customer_id>/tabs/groups")
     @has_access
@@ -111,52 +178,17 @@ class CustomerView(BaseView):
 
     # -- add / edit ------------------------------------------------------------------------
 
-    def _form_class(self, kind):
-        fields = host().collect("customer_form_fields", kind=kind)
-        return form_with_plugin_fields(CustomerForm, fields)
-
     @expose("/add", methods=["GET", "POST"])
     @has_access
     @permission_name("add")
     def add(self):
-        form = self._form_class("add")()
-        if form.validate_on_submit():
-            try:
-                customer = customer_service.create(form.core_data(), actor=current_user,
-                                                   extra=form.extra_data())
-            except ValidationError as exc:
-                show_errors(form, exc)
-            else:
-                flash(_("Customer %(name)s created as %(number)s.", name=customer.display_name,
-                        number=customer.number), "success")
-                return redirect(url_for("CustomerView.overview", customer_id=customer.id))
-        return self.render_template("regulars/customers/form.html", form=form,
-                                    title=_("Create Customer"), customer=None)
+        return run_wizard(self, None)
 
     @expose("/<int:customer_id>/edit", methods=["GET", "POST"])
     @has_access
     @permission_name("edit")
     def edit(self, customer_id):
-        customer = _customer_or_404(customer_id)
-        form_class = self._form_class("edit")
-        if request.method == "POST":
-            form = form_class()
-        else:
-            initial = {}
-            for values in host().collect("customer_form_initial", customer=customer):
-                initial.update(values)
-            form = form_class(obj=customer, data=initial)
-        if form.validate_on_submit():
-            try:
-                customer_service.update(customer, form.core_data(), actor=current_user,
-                                        extra=form.extra_data())
-            except ValidationError as exc:
-                show_errors(form, exc)
-            else:
-                flash(_("Changes to %(name)s saved.", name=customer.display_name), "success")
-                return redirect(url_for("CustomerView.overview", customer_id=customer.id))
-        return self.render_template("regulars/customers/form.html", form=form,
-                                    title=_("Edit Customer"), customer=customer)
+        return run_wizard(self, _customer_or_404(customer_id))
 
     @expose("/<int:customer_id>/status", methods=["POST"])
     @has_access
@@ -164,7 +196,13 @@ class CustomerView(BaseView):
     def set_status(self, customer_id):
         customer = _customer_or_404(customer_id)
         active = request.form.get("active") == "1"
-        if customer_service.set_status(customer, active, actor=current_user):
+        try:
+            changed = customer_service.set_status(customer, active, actor=current_user,
+                                                  reason=request.form.get("reason", ""))
+        except ValidationError as exc:
+            flash(" ".join(str(m) for m in exc.errors.values()), "danger")
+            changed = False
+        if changed:
             flash(_("%(name)s is active again.", name=customer.display_name) if active else
                   _("%(name)s is now inactive; their history is kept.", name=customer.display_name),
                   "success")
@@ -182,7 +220,7 @@ class CustomerView(BaseView):
         except NotFound:
             flash(_("Choose a group."), "danger")
         else:
-            group_service.add_members(group, [customer])
+            group_service.add_members(group, [customer], actor=current_user)
             flash(_("Added to %(group)s.", group=group.name), "success")
         return redirect(url_for("CustomerView.overview", customer_id=customer.id, tab="groups"))
 
@@ -195,6 +233,6 @@ class CustomerView(BaseView):
             group = group_service.get(group_id)
         except NotFound:
             abort(404)
-        group_service.remove_member(group, customer)
+        group_service.remove_member(group, customer, actor=current_user)
         flash(_("Removed from %(group)s.", group=group.name), "success")
         return redirect(url_for("CustomerView.overview", customer_id=customer.id, tab="groups"))

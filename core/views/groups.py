@@ -6,6 +6,7 @@ from flask import abort, flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_appbuilder.security.decorators import permission_name
 from flask_babel import gettext as _
+from flask_login import current_user
 from sqlalchemy import func, select
 
 from core.db import db
@@ -118,7 +119,7 @@ class GroupView(BaseView):
         if not customers:
             flash(_("Choose a customer to add."), "danger")
         else:
-            added = group_service.add_members(group, customers)
+            added = group_service.add_members(group, customers, actor=current_user)
             flash(_("%(n)d added to %(group)s.", n=added, group=group.name), "success")
         return redirect(url_for("GroupView.show", group_id=group.id))
 
@@ -131,7 +132,7 @@ class GroupView(BaseView):
             customer = customer_service.get(customer_id)
         except NotFound:
             abort(404)
-        group_service.remove_member(group, customer)
+        group_service.remove_member(group, customer, actor=current_user)
         flash(_("%(name)s removed from %(group)s.", name=customer.display_name, group=group.name),
               "success")
         return redirect(url_for("GroupView.show", group_id=group.id))

@@ -58,5 +58,20 @@ def fx_rate(base, quote, on, customer):
 
 
 @hookimpl
+def customer_merging(survivor, merged):
+    services.move_customer_rates(survivor, merged)
+
+@hookimpl
+def customer_export(customer):
+    return ("fxrates", services.export_customer_rates(customer))
+
+
+@hookimpl
+def customer_erasing(customer):
+    # An agreed exchange rate is a commercial term, not personal data: erasure keeps it.
+    return None
+
+
+@hookimpl
 def load_demo_data(seed):
     services.add_demo_rates(seed)

@@ -15,7 +15,8 @@ from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 
-from core.sdk import NotFound, ValidationError, db, get_customer, write_transaction
+from core.sdk import (NotFound, ValidationError, db, get_customer, record_activity,
+                      write_transaction)
 from plugins.fxrates.models import ExchangeRate, WriteLock
 
 FIELDS = ("base", "quote", "rate", "valid_from", "valid_to")
@@ -336,6 +337,39 @@ def delete(rate: ExchangeRate) -> None:
         db.session.delete(rate)
 
 
+def move_customer_rates(survivor, merged) -> tuple[int, int]:
+    """Inside a customer merge: the merged customer's agreed rates become the survivor's.
+
+    A rate whose pair and period overlap one the survivor already has cannot move (a customer
+    has one rate per pair per day): the survivor's agreed rate wins, because the survivor is
+    the record the shop chose to keep. The overlapping rate is not lost silently: it is written
+    to the survivor's activity timeline (pair, rate, period) and then removed, so nothing stays
+    attached to the merged record. Returns (moved, dropped)."""
+    _lock_writers()
+    moved = dropped = 0
+    for rate in customer_rates(merged):
+        values = {name: getattr(rate, name) for name in FIELDS}
+        try:
+            _refuse_overlap(values, survivor.id)
+        except ValidationError:
+            record_activity(
+                survivor, "system",
+                _("Agreed rate %(pair)s %(rate)s from %(number)s not kept", pair=f"{rate.base} → {rate.quote}",
+                  rate=rate_text(rate.rate), number=merged.number),
+                _("On merging %(number)s, its agreed rate %(pair)s of %(rate)s for %(period)s "
+                  "overlapped this customer's own rate for the same pair, which was kept.",
+                  number=merged.number, pair=f"{rate.base} → {rate.quote}",
+                  rate=rate_text(rate.rate), period=period_text(rate)),
+                source="fxrates", ref_type="fxrates_rate", ref_id=rate.id)
+            db.session.delete(rate)
+            dropped += 1
+        else:
+            rate.customer_id = survivor.id
+            moved += 1
+        db.session.flush()
+    return moved, dropped
+
+
 # -- demo ---------------------------------------------------------------------------------
 
 DEMO_SHOP_RATES = [
@@ -354,6 +388,15 @@ DEMO_CUSTOMER_RATES = [
      ("GBP", "EUR", "1.1725", date(2026, 1, 1), None)],
     [("GBP", "CHF", "1.1200", date(2026, 2, 1), None)],
 ]
+
+
+def export_customer_rates(customer) -> dict:
+    """The rates agreed with ``customer``, for the customer's data export (rates as strings)."""
+    return {"rates": [
+        {"base": r.base, "quote": r.quote, "rate": str(r.rate),
+         "valid_from": r.valid_from.isoformat(),
+         "valid_to": r.valid_to.isoformat() if r.valid_to else None}
+        for r in customer_rates(customer)]}
 
 
 def add_demo_rates(seed: int) -> int:

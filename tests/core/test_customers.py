@@ -74,7 +74,8 @@ def test_form_keeps_what_was_typed_when_it_shows_a_mistake(admin_client, page):
 
 def test_new_customer_gets_the_next_number_from_the_pattern(admin_client, load_customer):
     admin_client.post("/customers/add", data=form(first_name="Ann"))
-    second = admin_client.post("/customers/add", data=form(first_name="Bob"))
+    second = admin_client.post("/customers/add", data=form(first_name="Bob",
+                                                           email="bob.okafor@example.com"))
 
     customer_id = int(second.headers["Location"].rsplit("/", 1)[1])
     assert load_customer(customer_id)["number"] == "C-000002"

@@ -64,6 +64,11 @@ def customer_form_saved(customer, data):
         services.set_greeting(customer, data[services.FIELD])
 
 
+
+@hookimpl
+def customer_merging(survivor, merged):
+    services.move_greeting(survivor, merged)
+
 # -- the customer overview -------------------------------------------------------------------
 
 
@@ -85,3 +90,16 @@ def customer_badges(customer):
     if greeting:
         return Badge(label=greeting, style="info", title=_("Preferred greeting"))
     return None
+
+
+# -- privacy ---------------------------------------------------------------------------------
+
+
+@hookimpl
+def customer_export(customer):
+    return ("hello", {"greeting": services.greeting_of(customer)})
+
+
+@hookimpl
+def customer_erasing(customer):
+    services.set_greeting(customer, None)

@@ -7,7 +7,7 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from core.sdk import ValidationError, db, get_customer
+from core.sdk import ValidationError, db, get_customer, record_activity
 from regulars_hello.models import GREETING_MAX, Greeting
 
 FIELD = "hello_greeting"  # the form field's name, prefixed so it cannot clash with another's
@@ -34,6 +34,28 @@ def set_greeting(customer, text: str | None) -> None:
         db.session.add(Greeting(customer_id=customer.id, text=text))
     else:
         row.text = text
+
+
+def move_greeting(survivor, merged) -> None:
+    """Inside a customer merge: the merged customer's greeting goes to the survivor when the
+    survivor has none; otherwise the survivor's stays and the other is noted on the survivor's
+    timeline before it goes (nothing may stay attached to the merged record)."""
+    row = db.session.get(Greeting, merged.id)
+    if row is None:
+        return
+    kept = db.session.get(Greeting, survivor.id)
+    if kept is None:
+        text = row.text
+        db.session.delete(row)
+        db.session.flush()
+        db.session.add(Greeting(customer_id=survivor.id, text=text))
+    else:
+        record_activity(survivor, "system", _("Greeting from %(number)s not kept", number=merged.number),
+                        _("“%(other)s” was the greeting of %(number)s; “%(kept)s” was kept.",
+                          other=row.text, number=merged.number, kept=kept.text),
+                        source="hello")
+        db.session.delete(row)
+    db.session.flush()
 
 
 def count() -> int:

@@ -1,0 +1,178 @@
+"""Getting customers out: a spreadsheet-safe CSV of any filtered list, and the full JSON export
+of one customer (data portability: the core's record plus every enabled plugin's section)."""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import decimal
+import json
+from typing import Any, Iterator, TextIO
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import Select, select
+
+from core.db import db
+from core.models import Activity, AuditEntry, Customer, Note
+from core.services import customers
+
+# Columns of the CSV, headed so the importer maps them back by itself (a round trip works).
+CSV_COLUMNS = (
+    ("number", "Customer number"), ("kind", "Type"), ("first_name", "First name"),
+    ("last_name", "Last name"), ("company_name", "Company"), ("email", "Email"),
+    ("phone", "Phone"), ("status", "Status"), ("created_at", "Created"),
+)
+# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+BATCH = 1000
+
+
+def safe_cell(value: Any) -> str:
+    """A value as a CSV cell no spreadsheet will execute: a leading = + - @ is quoted with '."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime.datetime):
+        text = value.isoformat(sep=" ", timespec="seconds")
+    elif isinstance(value, (datetime.date, decimal.Decimal)):
+        text = str(value)
+    else:
+        text = str(value)
+    if text.startswith(FORMULA_STARTS):
+        return "'" + text
+    return text
+
+
+def _statement(stmt_or_filters) -> Select:
+    if isinstance(stmt_or_filters, Select):
+        return stmt_or_filters
+    return customers.filtered(**(stmt_or_filters or {}))
+
+
+def iter_csv(stmt_or_filters=None) -> Iterator[str]:
+    """The CSV text of ``stmt_or_filters`` chunk by chunk (see ``_chunks``)."""
+    for chunk, _count in _chunks(stmt_or_filters):
+        yield chunk
+
+
+def _chunks(stmt_or_filters) -> Iterator[tuple[str, int]]:
+    """The CSV text of the customers ``stmt_or_filters`` selects (a SELECT of Customer, or the
+    keyword filters of ``customers.filtered``), chunk by chunk, so a response can stream a
+    list of any length. Starts with a BOM so Excel reads it as UTF-8."""
+    stmt = _statement(stmt_or_filters)
+
+    class Line:
+        def __init__(self):
+            self.text = ""
+
+        def write(self, text):
+            self.text += text
+
+    line = Line()
+    writer = csv.writer(line, lineterminator="\r\n")
+    writer.writerow([header for _field, header in CSV_COLUMNS])
+    yield "\ufeff" + line.text, 0
+    last_id = 0
+    # Keyset by id: every batch is an index seek, however far into the list.
+    ids_stmt = stmt.with_only_columns(Customer.id).order_by(None).order_by(Customer.id)
+    while True:
+        ids = db.session.execute(ids_stmt.where(Customer.id > last_id).limit(BATCH)).scalars().all()
+        if not ids:
+            break
+        rows = db.session.execute(select(Customer).where(Customer.id.in_(ids))
+                                  .order_by(Customer.id)).scalars().all()
+        line.text = ""
+        for customer in rows:
+            writer.writerow([safe_cell(getattr(customer, field)) for field, _h in CSV_COLUMNS])
+        yield line.text, len(rows)
+        last_id = ids[-1]
+        db.session.expunge_all()  # a long export must not keep every customer in memory
+
+
+def write_csv(stmt_or_filters, stream: TextIO) -> int:
+    """Write the CSV of ``stmt_or_filters`` (see ``iter_csv``) to ``stream``; returns the
+    number of customers written."""
+    total = 0
+    for chunk, count in _chunks(stmt_or_filters):
+        stream.write(chunk)
+        total += count
+    return total
+
+
+# -- one customer, everything ------------------------------------------------------------------
+
+
+def _json_value(value):
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if isinstance(value, (datetime.datetime, datetime.date)):
+        return value.isoformat()
+    if isinstance(value, (list, tuple)):
+        return [_json_value(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _json_value(v) for k, v in value.items()}
+    return value
+
+
+def _row(obj, skip=("customer_id",)) -> dict:
+    return {c.key: _json_value(getattr(obj, c.key)) for c in obj.__table__.columns
+            if c.key not in skip}
+
+
+def customer_data(customer: Customer) -> dict:
+    """Everything the shop holds about ``customer`` as JSON-ready data: the record (sensitive
+    numbers in clear — this is the customer's own copy), phones, addresses, contacts, tags,
+    notes, groups, activity, audit trail, and a section per enabled plugin
+    (``customer_export``). Decimals are strings, dates ISO 8601."""
+    record = _row(customer, skip=())
+    record["display_name"] = customer.display_name
+    notes = db.session.execute(select(Note).where(Note.customer_id == customer.id)
+                               .order_by(Note.id)).scalars()
+    activity = db.session.execute(select(Activity).where(Activity.customer_id == customer.id)
+                                  .order_by(Activity.occurred_at, Activity.id)).scalars()
+    audit = db.session.execute(select(AuditEntry).where(AuditEntry.customer_id == customer.id)
+                               .order_by(AuditEntry.at, AuditEntry.id)).scalars()
+    data = {
+        "format": "regulars.customer-export/1",
+        "exported_at": _json_value(datetime.datetime.now(datetime.timezone.utc)),
+        "customer": record,
+        "segment": customer.segment.name if customer.segment else None,
+        "phones": [_row(p) for p in customer.phones],
+        "addresses": [_row(a) for a in customer.addresses],
+        "contacts": [_row(c) for c in customer.contacts],
+        "tags": [t.name for t in customer.tags],
+        "groups": [g.name for g in customer.groups],
+        "notes": [_row(n) for n in notes],
+        "activity": [_row(a) for a in activity],
+        "audit": [_row(a) for a in audit],
+        "plugins": {},
+    }
+    data["plugins"] = plugin_sections(customer)
+    return data
+
+
+def plugin_sections(customer: Customer) -> dict:
+    """{section: data} from every enabled plugin's ``customer_export``. A plugin that fails is
+    named with an error instead of its data, so one broken plugin never blocks the export."""
+    host = current_app.extensions["regulars.plugins"]
+    sections = {}
+    for impl in host.caller("customer_export").get_hookimpls():
+        try:
+            section = impl.function(**{a: customer for a in impl.argnames if a == "customer"})
+        except Exception:  # isolate the plugin: the rest of the export still goes out
+            current_app.logger.exception("customer_export of %s failed", impl.plugin_name)
+            sections[impl.plugin_name] = {"error": _("This plugin could not export its data.")}
+            continue
+        if isinstance(section, tuple) and len(section) == 2:
+            sections[str(section[0])] = _json_value(section[1])
+    return sections
+
+
+def customer_json(customer: Customer) -> str:
+    """``customer_data`` as a JSON document (indented, UTF-8 text)."""
+    return json.dumps(customer_data(customer), ensure_ascii=False, indent=2, default=str)
+
+
+def export_filename(customer: Customer) -> str:
+    safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in customer.number)
+    return _("customer-%(number)s.json", number=safe)

@@ -1,0 +1,519 @@
+"""Customer import from CSV: read the file (encoding, separator), map its columns to fields, check
+every row by the customer rules (``customers._clean``), then create or update in batches.
+
+A dry run goes through exactly the same checks and writes nothing. A row that fails is reported
+(row, column, message) and never written; the good rows of the same file are. Rows are written
+one transaction per batch; when the database refuses a batch (another till took a number in the
+meantime) the batch is rolled back and written again row by row, each in its own savepoint, so
+one bad row never half-writes nor takes good rows down with it.
+
+Audit: an updated customer gets the usual per-field rows (old -> new) under the action
+"import"; a created customer gets one "import" row (the values are the record itself, and one row
+per field would triple the cost of a large import). All rows of one batch share a change id.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import io
+import uuid
+from contextlib import nullcontext
+from typing import Any, Callable, Iterable
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
+
+from core.db import db, utcnow, write_transaction
+from core.errors import ValidationError
+from core.models import AuditEntry, Customer
+from core.services import customers, numbering, search
+from core.services.normalize import clean_text, fold
+
+KEYS = ("number", "email")
+BATCH_SIZE = 1000
+# Fields a CSV column can fill: the customer's own editable fields, minus links to other records.
+NOT_IMPORTED = {"segment_id", "reseller_id"}
+TRUE_WORDS = {"yes", "y", "true", "1", "x", "ja", "oui", "si"}
+FALSE_WORDS = {"no", "n", "false", "0", "nein", "non", ""}
+
+# How people head their columns, folded (lower case, no spaces or punctuation) -> field.
+HEADER_ALIASES = {
+    "number": "number", "customernumber": "number", "customerno": "number", "custno": "number",
+    "customer": "number", "customerid": "number", "accountnumber": "number", "account": "number",
+    "no": "number", "nr": "number", "kundennummer": "number",
+    "firstname": "first_name", "first": "first_name", "givenname": "first_name",
+    "forename": "first_name", "vorname": "first_name", "prenom": "first_name",
+    "lastname": "last_name", "last": "last_name", "surname": "last_name",
+    "familyname": "last_name", "nachname": "last_name", "nom": "last_name",
+    "company": "company_name", "companyname": "company_name", "business": "company_name",
+    "organisation": "company_name", "organization": "company_name", "firma": "company_name",
+    "legalname": "company_name",
+    "email": "email", "emailaddress": "email", "mail": "email", "emailadresse": "email",
+    "phone": "phone", "phonenumber": "phone", "telephone": "phone", "tel": "phone",
+    "mobile": "phone", "mobilephone": "phone", "cell": "phone", "cellphone": "phone",
+    "telefon": "phone", "mobilenumber": "phone",
+    "type": "kind", "kind": "kind", "customertype": "kind",
+    "status": "status",
+    "dateofbirth": "date_of_birth", "dob": "date_of_birth", "birthday": "date_of_birth",
+    "birthdate": "date_of_birth",
+    "taxid": "tax_id", "vat": "tax_id", "vatnumber": "tax_id", "vatid": "tax_id",
+    "taxcountry": "tax_country", "language": "language", "currency": "currency",
+    "industry": "industry", "registrationnumber": "registration_number",
+    "businesstype": "business_type", "paymentterms": "payment_terms", "gogreen": "go_green",
+}
+
+
+@dataclasses.dataclass
+class RowError:
+    """One problem of one row: spreadsheet row number (the header is row 1), the file's column
+    name ("" for the whole row) and a sentence for the person fixing the file."""
+
+    row: int
+    column: str
+    message: str
+
+
+@dataclasses.dataclass
+class CsvFile:
+    headers: list[str]
+    rows: list[tuple[int, list[str]]]  # (spreadsheet row number, cells)
+    encoding: str
+    delimiter: str
+    errors: list[RowError] = dataclasses.field(default_factory=list)  # rows the reader refused
+
+
+@dataclasses.dataclass
+class ImportResult:
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[RowError] = dataclasses.field(default_factory=list)
+    dry_run: bool = False
+    created_ids: list[int] = dataclasses.field(default_factory=list)
+
+    @property
+    def failed(self) -> int:
+        return len({e.row for e in self.errors})
+
+    @property
+    def ok(self) -> int:
+        return self.rows - self.failed
+
+
+def importable_fields() -> list[str]:
+    return [f for f in customers.EDITABLE if f not in NOT_IMPORTED]
+
+
+# -- reading the file ------------------------------------------------------------------------
+
+
+def _file_error(message: str) -> ValidationError:
+    return ValidationError({"file": message})
+
+
+def decode(data: bytes, encoding: str = "auto") -> tuple[str, str]:
+    """The file's text and the encoding it was read with. UTF-8 (with or without BOM) unless
+    ``encoding`` names another; in "auto", a file that is not UTF-8 but reads as Windows-1252
+    text is taken as such. Anything else is refused naming the first row it cannot read."""
+    if not data or not data.strip():
+        raise _file_error(_("The file is empty."))
+    if b"\x00" in data[:65536]:
+        raise _file_error(_("This is not a CSV file: it contains binary data. Export the "
+                            "spreadsheet as CSV and try again."))
+    if encoding not in ("auto", "", None):
+        try:
+            return data.decode(encoding), encoding
+        except LookupError:
+            raise _file_error(_("Unknown encoding %(name)s.", name=encoding)) from None
+        except UnicodeDecodeError as exc:
+            raise _file_error(_bad_bytes_message(data, exc, encoding)) from None
+    if data.startswith(b"\xef\xbb\xbf"):
+        try:
+            return data[3:].decode("utf-8"), "utf-8-sig"
+        except UnicodeDecodeError as exc:
+            raise _file_error(_bad_bytes_message(data[3:], exc, "UTF-8")) from None
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError as utf8_error:
+        try:
+            text = data.decode("cp1252")
+        except UnicodeDecodeError:
+            raise _file_error(_bad_bytes_message(data, utf8_error, "UTF-8")) from None
+        # Windows-1252 reads almost any bytes; real text has next to no control characters.
+        controls = sum(1 for c in text if ord(c) < 32 and c not in "\r\n\t")
+        if controls:
+            raise _file_error(_bad_bytes_message(data, utf8_error, "UTF-8")) from None
+        return text, "cp1252"
+
+
+def _bad_bytes_message(data: bytes, exc: UnicodeDecodeError, encoding: str) -> str:
+    row = data[:exc.start].count(b"\n") + 1
+    return _("Row %(row)d is not valid %(encoding)s text (byte 0x%(byte)02x). Save the file as "
+             "“CSV UTF-8”, or choose the encoding it was saved in.",
+             row=row, encoding=encoding, byte=data[exc.start])
+
+
+def read_csv(data: bytes, encoding: str = "auto") -> CsvFile:
+    """Parse an uploaded or given CSV file; raise ValidationError({"file": ...}) for a file that
+    cannot be read at all. Rows the reader chokes on are kept as errors, not raised."""
+    text, used = decode(data, encoding)
+    sample = text[:8192]
+    try:
+        delimiter = csv.Sniffer().sniff(sample.split("\n", 1)[0], delimiters=",;\t|").delimiter
+    except csv.Error:
+        delimiter = ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    headers: list[str] | None = None
+    rows: list[tuple[int, list[str]]] = []
+    errors: list[RowError] = []
+    number = 0
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            number += 1
+            errors.append(RowError(number, "", _("This row cannot be read as CSV (%(reason)s).",
+                                                 reason=str(exc))))
+            if headers is None:
+                raise _file_error(_("The header row cannot be read as CSV.")) from None
+            continue
+        number += 1
+        if headers is None:
+            headers = [clean_text(h) for h in cells]
+            if not any(headers):
+                raise _file_error(_("The first row must name the columns (e.g. First name, "
+                                    "Last name, Email)."))
+            continue
+        if not any(c.strip() for c in cells):
+            continue  # blank lines between rows are common in hand-made files
+        rows.append((number, cells))
+    if headers is None:
+        raise _file_error(_("The file is empty."))
+    seen = set()
+    for h in headers:
+        if h and h in seen:
+            raise _file_error(_("Two columns are both called “%(name)s”; rename one.", name=h))
+        seen.add(h)
+    if not rows and not errors:
+        raise _file_error(_("The file has a header row but no customers."))
+    return CsvFile(headers, rows, used, delimiter, errors)
+
+
+def guess_mapping(headers: Iterable[str]) -> dict[str, str]:
+    """{column: field} for every column whose header names a customer field ("First name",
+    "first_name", "E-mail", "Phone number"...). Columns it cannot place are left out."""
+    fields = set(importable_fields())
+    mapping: dict[str, str] = {}
+    taken: set[str] = set()
+    for header in headers:
+        key = "".join(c for c in fold(header) if c.isalnum())
+        field = key if key in fields else HEADER_ALIASES.get(key)
+        if field is None:
+            field = next((f for f in fields if key == f.replace("_", "")), None)
+        if field in fields and field not in taken:
+            mapping[header] = field
+            taken.add(field)
+    return mapping
+
+
+def check_mapping(headers: list[str], mapping: dict[str, str], key: str) -> dict[str, str]:
+    """The mapping restricted to real columns and fields; refuses one that cannot import."""
+    if key not in KEYS:
+        raise ValidationError({"key": _("Match rows by customer number or by email.")})
+    fields = set(importable_fields())
+    errors = {}
+    clean = {}
+    for column, field in mapping.items():
+        if not field:
+            continue
+        if column not in headers:
+            errors[column] = _("The file has no column “%(name)s”.", name=column)
+        elif field not in fields:
+            errors[column] = _("“%(field)s” is not a customer field.", field=field)
+        elif field in clean.values():
+            errors[column] = _("Two columns are mapped to %(field)s.", field=field)
+        else:
+            clean[column] = field
+    if errors:
+        raise ValidationError(errors)
+    mapped = set(clean.values())
+    if not mapped & {"first_name", "last_name", "company_name"}:
+        raise ValidationError({"mapping": _(
+            "No column holds the customer's name: map a column to first name, last name or "
+            "company name.")})
+    if key == "email" and "email" not in mapped:
+        raise ValidationError({"mapping": _(
+            "Rows are matched by email, but no column is mapped to email.")})
+    return clean
+
+
+# -- importing ------------------------------------------------------------------------------
+
+
+def _cell_value(field: str, raw: str):
+    """A cell as the customer service expects it: text, except yes/no columns."""
+    if raw[:1] == "'" and raw[1:2] in ("=", "+", "-", "@"):
+        raw = raw[1:]  # our own export's guard against spreadsheet formulas: read it back
+    if field in getattr(customers, "BOOLEAN_FIELDS", ()):
+        word = raw.strip().lower()
+        if word in TRUE_WORDS:
+            return True
+        if word in FALSE_WORDS:
+            return False
+    return raw
+
+
+def _record_defaults() -> dict[str, Any]:
+    """A new customer's column values before a row's are applied (the model's defaults)."""
+    values = {}
+    for column in Customer.__table__.columns:
+        if column.primary_key:
+            continue
+        default = column.default.arg if column.default is not None else None
+        values[column.key] = None if callable(default) else default
+    return values
+
+
+class _NewRecord:
+    """A plain holder of a new customer's values, so ``customers._apply`` (which sets names and
+    sort keys) fills a dict for a bulk INSERT without the cost of an ORM object per row."""
+
+    def __init__(self, defaults):
+        self.__dict__.update(defaults)
+
+
+def run(csv_file: CsvFile, mapping: dict[str, str], key: str = "number", dry_run: bool = False,
+        actor=None, progress: Callable[[int, int], None] | None = None,
+        batch_size: int = BATCH_SIZE) -> ImportResult:
+    """Check every row and, unless ``dry_run``, create or update the customers. Rows are
+    matched to existing customers by ``key`` (customer number or email): a match is updated
+    with the row's non-empty cells, anything else is created. Returns counts and every row's
+    errors; raises ValidationError only for a mapping that cannot work."""
+    mapping = check_mapping(csv_file.headers, mapping, key)
+    columns = [(i, h, mapping[h]) for i, h in enumerate(csv_file.headers) if h in mapping]
+    column_of = {field: header for _i, header, field in columns}
+    result = ImportResult(rows=len(csv_file.rows) + len(csv_file.errors), dry_run=dry_run,
+                          errors=list(csv_file.errors))
+    seen_keys: dict[str, int] = {}
+    seen_numbers: dict[str, int] = {}
+    defaults = _record_defaults()
+    actor_id = getattr(actor, "id", None) if not isinstance(actor, int) else actor
+    total = len(csv_file.rows)
+    width = len(csv_file.headers)
+    for start in range(0, total, batch_size):
+        batch = csv_file.rows[start:start + batch_size]
+        with (nullcontext() if dry_run else write_transaction()):
+            _run_batch(batch, columns, column_of, width, key, dry_run, actor_id, defaults,
+                       seen_keys, seen_numbers, result)
+        if dry_run:
+            db.session.rollback()  # drop the read transaction and anything a check loaded
+        if progress is not None:
+            progress(min(start + batch_size, total), total)
+    result.errors.sort(key=lambda e: e.row)
+    return result
+
+
+def _run_batch(batch, columns, column_of, width, key, dry_run, actor_id, defaults, seen_keys,
+               seen_numbers, result):
+    parsed = []
+    for row_number, cells in batch:
+        if len(cells) != width:
+            result.errors.append(RowError(row_number, "", _(
+                "This row has %(cells)d cells but the header has %(columns)d: look for a missing "
+                "or extra separator.", cells=len(cells), columns=width)))
+            continue
+        data = {field: _cell_value(field, cells[i]) for i, _header, field in columns}
+        parsed.append((row_number, data))
+
+    existing = _existing(key, [_match_value(key, data) for _n, data in parsed])
+    number_owners = _number_owners([data.get("number") for _n, data in parsed])
+    creates, updates = [], []
+    for row_number, data in parsed:
+        match = _match_value(key, data)
+        if key == "email" and not match:
+            result.errors.append(RowError(row_number, column_of["email"], _(
+                "Rows are matched by email: this row has none.")))
+            continue
+        if match and match in seen_keys:
+            result.errors.append(RowError(row_number, column_of.get(key, ""), _(
+                "The same %(key)s is already on row %(row)d of this file.",
+                key=_("customer number") if key == "number" else _("email"),
+                row=seen_keys[match])))
+            continue
+        current = existing.get(match) if match else None
+        if current is not None:
+            # An empty cell leaves the stored value alone: a file of a few columns must not
+            # wipe what the shop knows.
+            data = {f: v for f, v in data.items() if not (isinstance(v, str) and not v.strip())}
+        try:
+            values = customers._clean(data, current, require_email=False,
+                                      number_owners=number_owners)
+        except ValidationError as exc:
+            for field, message in exc.errors.items():
+                result.errors.append(RowError(row_number, column_of.get(field, ""), str(message)))
+            continue
+        if match:
+            seen_keys[match] = row_number
+        number = values.get("number")
+        if current is None and number:
+            if number in seen_numbers:
+                result.errors.append(RowError(row_number, column_of.get("number", ""), _(
+                    "The same customer number is already on row %(row)d of this file.",
+                    row=seen_numbers[number])))
+                continue
+            seen_numbers[number] = row_number
+        if current is None:
+            creates.append((row_number, values))
+        else:
+            updates.append((row_number, current, values))
+
+    if dry_run:
+        result.created += len(creates)
+        for _n, current, values in updates:
+            changed = any(getattr(current, f) != v for f, v in values.items())
+            result.updated += changed
+            result.unchanged += not changed
+        return
+    _write(creates, updates, column_of, actor_id, defaults, result)
+
+
+def _match_value(key: str, data: dict) -> str:
+    value = data.get(key)
+    if not isinstance(value, str):
+        return ""
+    value = clean_text(value)
+    return value.lower() if key == "email" else value
+
+
+def _number_owners(numbers: list) -> dict[str, int]:
+    """{number: customer id} for the numbers of a batch that are already taken (one query)."""
+    wanted = sorted({clean_text(n) for n in numbers if isinstance(n, str) and n.strip()})
+    owners = {}
+    for start in range(0, len(wanted), 500):
+        rows = db.session.execute(select(Customer.number, Customer.id).where(
+            Customer.number.in_(wanted[start:start + 500]))).all()
+        owners.update((number, pk) for number, pk in rows)
+    return owners
+
+
+def _existing(key: str, values: list[str]) -> dict[str, Customer]:
+    values = sorted({v for v in values if v})
+    if not values:
+        return {}
+    column = Customer.number if key == "number" else Customer.email_normalized
+    found = {}
+    for start in range(0, len(values), 500):
+        chunk = values[start:start + 500]
+        for customer in db.session.execute(select(Customer).where(column.in_(chunk))).scalars():
+            found[customer.number if key == "number" else customer.email_normalized] = customer
+    return found
+
+
+def _write(creates, updates, column_of, actor_id, defaults, result):
+    """Write one checked batch inside the caller's transaction."""
+    change_id = uuid.uuid4().hex
+    before = (result.created, result.updated, result.unchanged, len(result.created_ids))
+    try:
+        with db.session.begin_nested():
+            _insert(creates, actor_id, defaults, change_id, result, column_of)
+            for row_number, current, values in updates:
+                _update(current, values, actor_id, change_id, result)
+    except IntegrityError:
+        # Someone else took a number (or email) while we checked: write row by row, so only
+        # the rows that really clash are refused.
+        result.created, result.updated, result.unchanged = before[:3]
+        del result.created_ids[before[3]:]
+        db.session.expire_all()
+        for row_number, values in creates:
+            _one_row(row_number, column_of,
+                     lambda v=values, n=row_number: _insert([(n, v)], actor_id, defaults,
+                                                            change_id, result, column_of),
+                     result)
+        for row_number, current, values in updates:
+            _one_row(row_number, column_of,
+                     lambda c=current, v=values: _update(c, v, actor_id, change_id, result),
+                     result)
+
+
+def _one_row(row_number, column_of, write, result):
+    try:
+        with db.session.begin_nested():
+            write()
+    except IntegrityError:
+        result.errors.append(RowError(row_number, column_of.get("number", ""), _(
+            "This customer number was taken by someone else during the import.")))
+
+
+def _insert(creates, actor_id, defaults, change_id, result, column_of):
+    if not creates:
+        return
+    pattern = current_app.config["CUSTOMER_NUMBER_PATTERN"]
+    needing = [values for _n, values in creates if not values.get("number")]
+    if needing:
+        numbers = _draw_numbers(pattern, len(needing))
+        for values, number in zip(needing, numbers):
+            values["number"] = number
+    now = utcnow()
+    records = []
+    for _n, values in creates:
+        record = _NewRecord(defaults)
+        customers._apply(record, values)
+        record.created_by_fk = record.updated_by_fk = actor_id
+        record.created_at = record.updated_at = now
+        records.append(record.__dict__)
+    # A plain executemany, then the new ids by number (unique): RETURNING over a large
+    # executemany makes SQLAlchemy splice result batches, which costs more than this query.
+    db.session.execute(insert(Customer.__table__), records)
+    ids = list(_number_owners([r["number"] for r in records]).values())
+    db.session.execute(insert(AuditEntry), [
+        {"customer_id": pk, "entity": "customer", "entity_id": pk, "action": "import",
+         "field": None, "old_value": None, "new_value": None, "actor_fk": actor_id, "at": now,
+         "change_id": change_id} for pk in ids])
+    # The search index follows ORM flushes; rows inserted in bulk are indexed here.
+    search._write(db.session.connection(), ids)
+    result.created += len(ids)
+    result.created_ids.extend(ids)
+
+
+def _update(current, values, actor_id, change_id, result):
+    from core.services import history
+
+    changes = customers._apply(current, values)
+    if not changes:
+        result.unchanged += 1
+        return
+    current.updated_by_fk = actor_id
+    current.updated_at = utcnow()
+    history.audit(current.id, "import", changes, actor_id, change_id=change_id)
+    db.session.flush()
+    result.updated += 1
+
+
+def _draw_numbers(pattern: str, count: int) -> list[str]:
+    """``count`` free customer numbers, drawn from the counter in blocks; numbers an admin
+    typed earlier that sit on the pattern's path are skipped."""
+    numbers: list[str] = []
+    while len(numbers) < count:
+        want = count - len(numbers)
+        first = numbering.draw_block(customers.SEQUENCE, want)
+        candidates = [numbering.format_number(pattern, first + i) for i in range(want)]
+        taken = set(db.session.execute(
+            select(Customer.number).where(Customer.number.in_(candidates))).scalars())
+        numbers.extend(n for n in candidates if n not in taken)
+    return numbers
+
+
+def import_csv(data: bytes, mapping: dict[str, str] | None = None, key: str = "number",
+               dry_run: bool = False, actor=None, encoding: str = "auto",
+               progress: Callable[[int, int], None] | None = None) -> ImportResult:
+    """Read, map (guessed from the headers unless given) and import a CSV file in one call."""
+    csv_file = read_csv(data, encoding)
+    if mapping is None:
+        mapping = guess_mapping(csv_file.headers)
+    return run(csv_file, mapping, key=key, dry_run=dry_run, actor=actor, progress=progress)

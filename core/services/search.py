@@ -1,0 +1,402 @@
+"""Finding customers: the search index and its ranking, one index per dialect.
+
+Every customer has one folded document in ``customer_search`` (names in both orders, company,
+email, phone digits, number, tags). SQLite indexes it with an FTS5 trigram table, PostgreSQL
+with a pg_trgm GIN index; this module and core/db.py are the only places that know which.
+
+Ranking, best first:
+  0. exact customer number, email or phone (any format) - and what plugins' search providers find
+  1. names (first last, last first, company) starting with what was typed
+  2. the typed text anywhere in the document (email, phone digits, tags...), word starts first
+  3. close spellings of a name ("Smtih" -> Smith), when the above found little
+
+Each tier reads at most ``limit`` ids through an index, so a keystroke costs the same at a
+hundred customers and at millions.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Callable, Iterable
+
+import phonenumbers
+from flask import current_app, has_app_context
+from rapidfuzz import fuzz, process
+from sqlalchemy import and_, column, delete, event, insert, select, table, text, union_all
+from sqlalchemy.orm import Session, joinedload
+
+from core.db import db, record_id
+from core.models import (Customer, CustomerPhone, CustomerSearch, CustomerStatus, Tag,
+                         customer_tag)
+from core.services.normalize import clean_text, fold, phone_digits
+
+# Below three characters a trigram index has nothing to go on: names by prefix only.
+MIN_CONTAINS = 3
+# Close spellings: how many distinct name words to read (index seeks) and how alike they must be.
+FUZZY_WORDS = 300
+FUZZY_SCORE = 75
+FUZZY_BELOW = 5  # look for close spellings only when fewer results than this were found
+_PHONE_LIKE = re.compile(r"^[\d\s()./+-]+$")
+_FTS = table("customer_search_fts", column("rowid"))
+_END = "\U0010ffff"
+
+
+# -- the document ----------------------------------------------------------------------------
+
+
+def document(first_name: str, last_name: str, company_name: str, email: str | None,
+             phones: Iterable[str], number: str, tags: Iterable[str]) -> str:
+    """The folded text a customer is found by: accents and case gone, phones as digits in
+    every form people dial them (international, national, with trunk prefix)."""
+    first, last = fold(first_name), fold(last_name)
+    parts = [f"{first} {last}", f"{last} {first}", fold(company_name), (email or "").lower(),
+             fold(number)]
+    for phone in phones:
+        parts.extend(_phone_forms(phone))
+    parts.extend(fold(t) for t in tags)
+    return " | ".join(p.strip() for p in parts if p and p.strip())
+
+
+def _phone_forms(e164: str) -> list[str]:
+    forms = [phone_digits(e164)]
+    try:
+        number = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return forms
+    forms.append(str(number.national_number))
+    national = phone_digits(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL))
+    if national not in forms:
+        forms.append(national)
+    return forms
+
+
+def _documents(connection, customer_ids: list[int]) -> list[dict]:
+    """Documents for these customers, read with plain SQL (usable from a migration)."""
+    if not customer_ids:
+        return []
+    c = Customer.__table__
+    rows = connection.execute(select(c.c.id, c.c.first_name, c.c.last_name, c.c.company_name,
+                                     c.c.email_normalized, c.c.phone_e164, c.c.number)
+                              .where(c.c.id.in_(customer_ids))).all()
+    tags: dict[int, list[str]] = {}
+    for cid, name in connection.execute(
+            select(customer_tag.c.customer_id, Tag.__table__.c.name)
+            .join(Tag.__table__, Tag.__table__.c.id == customer_tag.c.tag_id)
+            .where(customer_tag.c.customer_id.in_(customer_ids))):
+        tags.setdefault(cid, []).append(name)
+    phones: dict[int, list[str]] = {}
+    p = CustomerPhone.__table__
+    for cid, e164 in connection.execute(select(p.c.customer_id, p.c.e164)
+                                        .where(p.c.customer_id.in_(customer_ids))):
+        phones.setdefault(cid, []).append(e164)
+    docs = []
+    for cid, first, last, company, email, phone, number in rows:
+        all_phones = ([phone] if phone else []) + [x for x in phones.get(cid, []) if x != phone]
+        docs.append({"customer_id": cid, "document": document(
+            first, last, company, email, all_phones, number, tags.get(cid, []))})
+    return docs
+
+
+def _write(connection, customer_ids: list[int]) -> None:
+    docs = _documents(connection, customer_ids)
+    search = CustomerSearch.__table__
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
+        # The FTS5 table indexes customer_search's text (external content): it forgets a
+        # document only when told its old text. (Written here rather than by triggers: FTS5
+        # flushes its pending terms at every trigger's savepoint, a hundred times slower.)
+        old = connection.execute(select(search.c.customer_id, search.c.document)
+                                 .where(search.c.customer_id.in_(customer_ids))).all()
+        if old:
+            connection.execute(text(
+                "INSERT INTO customer_search_fts(customer_search_fts, rowid, document) "
+                "VALUES ('delete', :customer_id, :document)"),
+                [{"customer_id": cid, "document": doc} for cid, doc in old])
+    connection.execute(delete(search).where(search.c.customer_id.in_(customer_ids)))
+    if docs:
+        connection.execute(insert(search), docs)
+        if sqlite:
+            connection.execute(text("INSERT INTO customer_search_fts(rowid, document) "
+                                    "VALUES (:customer_id, :document)"), docs)
+
+
+def reindex_customer(customer) -> None:
+    """Bring one customer's document up to date (a Customer or its id), in the caller's
+    transaction. Services rarely need it: every ORM change to a customer, its phones or tags
+    is reindexed at flush; call it after bulk SQL that bypasses the ORM."""
+    customer_id = customer if isinstance(customer, int) else customer.id
+    db.session.flush()
+    _write(db.session.connection(), [customer_id])
+
+
+def index_all_customers(connection, progress: Callable[[int, int], None] | None = None,
+                        batch: int = 5_000) -> int:
+    """(Re)build every customer's document, in batches by id, then the dialect's index;
+    ``progress(done, total)``. Returns how many customers were indexed."""
+    c = Customer.__table__
+    search = CustomerSearch.__table__
+    sqlite = connection.dialect.name == "sqlite"
+    total = connection.execute(select(text("count(*)")).select_from(c)).scalar() or 0
+    connection.execute(delete(search))
+    done, last_id = 0, 0
+    while True:
+        ids = list(connection.execute(select(c.c.id).where(c.c.id > last_id)
+                                      .order_by(c.c.id).limit(batch)).scalars())
+        if not ids:
+            break
+        docs = _documents(connection, ids)
+        if docs:
+            connection.execute(insert(search), docs)
+        done += len(ids)
+        last_id = ids[-1]
+        if progress:
+            progress(done, total)
+    if sqlite:
+        # One pass over the finished documents builds a compact index.
+        connection.execute(text("INSERT INTO customer_search_fts(customer_search_fts) VALUES ('rebuild')"))
+    return done
+
+
+def reindex_all(progress: Callable[[int, int], None] | None = None) -> int:
+    """``regulars search reindex``: rebuild the whole index in one transaction."""
+    from core.db import write_transaction
+
+    with write_transaction() as session:
+        return index_all_customers(session.connection(), progress)
+
+
+# Kept in step by the ORM: whatever service changes a customer, its phones or its tags, the
+# document is rewritten in the same flush, so no service can forget it.
+
+@event.listens_for(Session, "before_flush")
+def _collect_changed_customers(session, flush_context, instances):
+    pending = session.info.setdefault("regulars.search_pending", set())
+    for obj in list(session.new) + list(session.dirty) + list(session.deleted):
+        if isinstance(obj, Customer):
+            if obj not in session.deleted:
+                pending.add(obj)
+        elif isinstance(obj, CustomerPhone) and obj.customer_id:
+            pending.add(obj.customer_id)
+        elif isinstance(obj, Tag) and obj.id and obj in session.dirty:
+            pending.update(session.execute(select(customer_tag.c.customer_id)
+                                           .where(customer_tag.c.tag_id == obj.id)).scalars())
+
+
+@event.listens_for(Session, "after_flush_postexec")
+def _write_changed_customers(session, flush_context):
+    pending = session.info.pop("regulars.search_pending", None)
+    if not pending:
+        return
+    ids = sorted({p if isinstance(p, int) else p.id for p in pending} - {None})
+    if ids:
+        _write(session.connection(), ids)
+
+
+# -- searching -------------------------------------------------------------------------------
+
+
+def _is_sqlite() -> bool:
+    return db.session.get_bind().dialect.name == "sqlite"
+
+
+def _tokens(key: str) -> list[str]:
+    return [t for t in re.split(r"[\s|]+", key) if t]
+
+
+def _contains_terms(q: str) -> list[str]:
+    """What the contains-tier looks for: a phone's digits as one term, else each folded word
+    of three characters or more."""
+    if _PHONE_LIKE.match(q):
+        digits = phone_digits(q)
+        return [digits] if len(digits) >= MIN_CONTAINS else []
+    return [t for t in _tokens(fold(q)) if len(t) >= MIN_CONTAINS]
+
+
+def _typed_phones(q: str) -> set[str]:
+    """The E.164 numbers a typed phone can be: as dialled in the shop's region, or international."""
+    digits = phone_digits(q)
+    if not _PHONE_LIKE.match(q) or len(digits) < 6:
+        return set()
+    found = set()
+    for text_, region in ((q, current_app.config.get("DEFAULT_PHONE_REGION")), ("+" + digits, None)):
+        try:
+            number = phonenumbers.parse(text_, region)
+        except phonenumbers.NumberParseException:
+            continue
+        found.add(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+    return found
+
+
+def _ids(stmt) -> list[int]:
+    return list(db.session.execute(stmt).scalars())
+
+
+def _exact(q, conditions, limit):
+    """Exactly this customer number, email or phone: an indexed equality each, asked in one
+    statement (a round trip to PostgreSQL costs more than the lookups)."""
+    wanted = [Customer.number.in_({q, q.upper()})]
+    if "@" in q:
+        wanted.append(Customer.email_normalized == q.lower())
+    phones = _typed_phones(q)
+    if phones:
+        wanted.append(Customer.phone_e164.in_(phones))
+        wanted.append(Customer.id.in_(select(CustomerPhone.customer_id)
+                                      .where(CustomerPhone.e164.in_(phones))))
+    # UNION ALL rather than OR: each part keeps its own index.
+    parts = [select(Customer.id).where(cond, *conditions) for cond in wanted]
+    stmt = parts[0] if len(parts) == 1 else union_all(*parts)
+    return list(dict.fromkeys(db.session.execute(stmt).scalars()))[:limit]
+
+
+def _prefix(column_, value):
+    return and_(column_ >= value, column_ < value + _END)
+
+
+def _name_prefix(q, conditions, limit):
+    """Names starting with the folded text, by the name indexes (both orders), sorted by name."""
+    key = fold(q)
+    if not key:
+        return []
+    found: dict[int, str] = {}
+    for col in (Customer.name_key, Customer.sort_key):
+        for cid, sort_key in db.session.execute(
+                select(Customer.id, Customer.sort_key).where(_prefix(col, key), *conditions)
+                .order_by(col).limit(limit)):
+            found[cid] = sort_key
+    upper = q.upper()
+    if len(upper) >= 2:
+        for cid, sort_key in db.session.execute(
+                select(Customer.id, Customer.sort_key).where(_prefix(Customer.number, upper), *conditions)
+                .order_by(Customer.number).limit(limit)):
+            found.setdefault(cid, sort_key)
+    return [cid for cid, _ in sorted(found.items(), key=lambda kv: (kv[1], kv[0]))][:limit]
+
+
+def _contains(q, conditions, limit):
+    """The typed text anywhere in the document, by the dialect's trigram index. Where the text
+    starts (or, for phone digits, ends) a word ranks first."""
+    terms = _contains_terms(q)
+    if not terms:
+        return []
+    stmt = select(Customer.id, Customer.sort_key, CustomerSearch.document).join(
+        CustomerSearch, CustomerSearch.customer_id == Customer.id)
+    if _is_sqlite():
+        match = " AND ".join('"' + t.replace('"', '""') + '"' for t in terms)
+        stmt = stmt.join(_FTS, _FTS.c.rowid == CustomerSearch.customer_id).where(
+            text("customer_search_fts MATCH :fts_query").bindparams(fts_query=match))
+    else:
+        stmt = stmt.where(*[CustomerSearch.document.like(
+            "%" + t.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%", escape="\\")
+            for t in terms])
+    rows = db.session.execute(stmt.where(*conditions).limit(limit)).all()
+    digits_only = len(terms) == 1 and terms[0].isdigit()
+
+    def rank(row):
+        words = _tokens(row.document)
+        if digits_only:
+            best = 0 if any(w.endswith(terms[0]) for w in words) else 1
+        else:
+            best = 0 if all(any(w.startswith(t) for w in words) for t in terms) else 1
+        return best, row.sort_key, row.id
+
+    return [row.id for row in sorted(rows, key=rank)]
+
+
+def _name_words_near(token: str, col) -> list[str]:
+    """Distinct first words of a name index that start with the token's letter, read by index
+    seeks (one per distinct word, at most FUZZY_WORDS), scored by rapidfuzz."""
+    words, cursor, end = [], token[0], token[0] + _END
+    for _ in range(FUZZY_WORDS):
+        key = db.session.execute(select(col).where(col >= cursor, col < end)
+                                 .order_by(col).limit(1)).scalar()
+        if key is None:
+            break
+        word = key.split(" ", 1)[0]
+        words.append(word)
+        cursor = word + " " + _END
+    return [w for w, _score, _i in process.extract(token, words, scorer=fuzz.ratio,
+                                                    score_cutoff=FUZZY_SCORE, limit=5)]
+
+
+def _fuzzy(q, conditions, limit):
+    """Close spellings of a first or last name ("Smtih", "Jonse")."""
+    tokens = [t for t in _tokens(fold(q)) if len(t) >= 4 and t.isalpha()]
+    if not tokens or _PHONE_LIKE.match(q):
+        return []
+    found: dict[int, tuple] = {}
+    for token in tokens[:2]:
+        for col in (Customer.sort_key, Customer.name_key):
+            for word in _name_words_near(token, col):
+                score = fuzz.ratio(token, word)
+                for cid, sort_key in db.session.execute(
+                        select(Customer.id, Customer.sort_key)
+                        # the word alone, or followed by the other name
+                        .where(col >= word, col < word + " " + _END, *conditions)
+                        .order_by(col).limit(limit)):
+                    found[cid] = min(found.get(cid, (101,)), (-score, sort_key))
+    return [cid for cid, _ in sorted(found.items(), key=lambda kv: (kv[1], kv[0]))][:limit]
+
+
+def _provided(q, conditions, limit):
+    """Ids plugins' search providers find (a loyalty card number...), kept to the filters."""
+    if not has_app_context():
+        return []
+    host = current_app.extensions["regulars.plugins"]
+    ids: list[int] = []
+    for provider in host.collect("search_providers"):
+        if len(q) < getattr(provider, "min_length", MIN_CONTAINS):
+            continue
+        try:
+            ids.extend(record_id(i) for i in provider.lookup(q, limit) or ())
+        except Exception:  # a broken plugin must not break the search box
+            current_app.logger.exception("Search provider %r failed", getattr(provider, "label", provider))
+    ids = [i for i in ids if i is not None]  # a plugin's answer is checked like any input
+    if not ids:
+        return []
+    allowed = set(_ids(select(Customer.id).where(Customer.id.in_(ids), *conditions)))
+    return [i for i in dict.fromkeys(ids) if i in allowed]
+
+
+def ranked_ids(q: str, conditions: Iterable = (), limit: int = 50,
+               exact_wins: bool = False) -> list[int]:
+    """Customer ids matching ``q`` best first (see the module's docstring), at most ``limit``,
+    among customers meeting ``conditions`` (SQLAlchemy clauses on Customer).
+
+    ``exact_wins``: when the text is exactly someone's number, email or phone, answer only
+    those customers (a till scanning a card or typing a phone means that person)."""
+    q = clean_text(q)[:200]
+    conditions = list(conditions)
+    if not q:
+        return []
+    result: dict[int, None] = {}
+
+    def add(ids):
+        for i in ids:
+            if len(result) >= limit:
+                return
+            result.setdefault(i)
+
+    add(_exact(q, conditions, limit))
+    add(_provided(q, conditions, limit))
+    if exact_wins and result:
+        return list(result)
+    for tier in (_name_prefix, _contains):
+        if len(result) >= limit:
+            break
+        add(tier(q, conditions, limit))
+    if len(result) < min(FUZZY_BELOW, limit):
+        add(_fuzzy(q, conditions, limit))
+    return list(result)
+
+
+def lookup(q: str, limit: int = 10) -> list[Customer]:
+    """The till's customer lookup: the best matches among active customers only (an inactive,
+    merged or erased customer cannot be picked at the till)."""
+    active = [Customer.status == CustomerStatus.active.value, Customer.merged_into_id.is_(None),
+              Customer.erased_at.is_(None)]
+    ids = ranked_ids(q, active, limit, exact_wins=True)
+    if not ids:
+        return []
+    by_id = {c.id: c for c in db.session.execute(
+        select(Customer).options(joinedload(Customer.segment)).where(Customer.id.in_(ids))).scalars()}
+    return [by_id[i] for i in ids if i in by_id]

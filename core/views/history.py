@@ -1,0 +1,300 @@
+"""What happened to a customer, on the overview: the History tab (every change, from the audit
+trail), the Activity tab (every contact, from the activity table) with "+ Add note" and
+"Log a call", and the internal notes pinned to the top of the overview."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+from flask import abort, current_app, flash, redirect, request, url_for
+from flask_appbuilder import BaseView, expose, has_access
+from flask_appbuilder.forms import DynamicForm
+from flask_appbuilder.security.decorators import permission_name
+from flask_babel import format_datetime, format_timedelta, to_user_timezone, to_utc
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms.fields import DateTimeLocalField
+from wtforms.validators import Optional
+
+from core.db import utcnow
+from core.errors import NotFound, ValidationError
+from core.services import customers as customer_service
+from core.services import history
+from core.services import notes as note_service
+from core.views.common import allowed, render_tab
+from core.views.forms import show_errors
+
+VIEW = "CustomerHistoryView"
+
+KIND_LABELS = {
+    "note": _l("Note"), "call": _l("Call"), "email": _l("Email"), "sms": _l("SMS"),
+    "task": _l("Task"), "payment": _l("Payment"), "points": _l("Points"),
+    "document": _l("Document"), "system": _l("System"),
+}
+KIND_ICONS = {
+    "note": "fa-sticky-note-o", "call": "fa-phone", "email": "fa-envelope-o", "sms": "fa-comment-o",
+    "task": "fa-check-square-o", "payment": "fa-money", "points": "fa-star-o",
+    "document": "fa-file-o", "system": "fa-cog",
+}
+ACTION_LABELS = {
+    "create": _l("Created"), "update": _l("Changed"), "deactivate": _l("Deactivated"),
+    "reactivate": _l("Reactivated"), "merge": _l("Merged"), "erase": _l("Erased"),
+    "reveal": _l("Revealed"), "export": _l("Exported"), "note_add": _l("Note added"),
+    "note_edit": _l("Note edited"), "note_pin": _l("Note pinned"),
+    "note_unpin": _l("Note unpinned"), "note_delete": _l("Note deleted"),
+    "group_add": _l("Added to group"), "group_remove": _l("Removed from group"),
+    "delete": _l("Removed"), "import": _l("Imported"),
+}
+FIELD_LABELS = {
+    "number": _l("Customer number"), "kind": _l("Type"), "first_name": _l("First name"),
+    "last_name": _l("Last name"), "company_name": _l("Company name"), "email": _l("Email"),
+    "phone": _l("Phone"), "status": _l("Status"), "reason": _l("Reason"),
+    "date_of_birth": _l("Date of birth"), "tax_id": _l("Tax ID"),
+    "driver_licence": _l("Driver's licence"), "national_id": _l("ID/SSN"),
+    "note": _l("Note"), "pinned": _l("Pinned"), "group": _l("Group"), "tag": _l("Tag"),
+    "label": _l("Label"), "line1": _l("Address"), "is_default": _l("Default"),
+    "name": _l("Name"), "merged_into": _l("Merged into"), "segment_id": _l("Segment"),
+    "reseller_id": _l("Reseller"), "language": _l("Language"), "currency": _l("Currency"),
+    "go_green": _l("Go Green"), "payment_terms": _l("Payment terms"),
+}
+DIRECTIONS = [("out", _l("Outgoing")), ("in", _l("Incoming"))]
+
+
+# -- how times and people read on screen -----------------------------------------------------
+
+
+def ago(moment: datetime | None) -> str:
+    """'3 minutes ago' for a UTC time, in the user's language (Babel)."""
+    if moment is None:
+        return ""
+    delta = moment - utcnow()
+    if abs(delta) < timedelta(minutes=1):
+        return _("just now")
+    return format_timedelta(delta, granularity="minute", add_direction=True)
+
+
+def exact_time(moment: datetime | None) -> str:
+    """The full date and time in the shop's time zone, for a tooltip beside ``ago``."""
+    return format_datetime(moment, "medium") if moment is not None else ""
+
+
+def person(user) -> str:
+    """Who did something: the user's name, or "System" for jobs and imports."""
+    if user is None:
+        return _("System")
+    name = " ".join(p for p in (user.first_name, user.last_name) if p)
+    return name or user.username
+
+
+def register(appbuilder) -> None:
+    """Add the History/Activity views (no menu: they live on the overview) and the template
+    helpers the overview uses for "Last updated by" and the pinned notes."""
+    app = current_app
+    app.add_template_filter(ago, "ago")
+    app.add_template_filter(exact_time, "exact_time")
+    app.add_template_filter(person, "person")
+    app.add_template_global(note_service.pinned, "pinned_notes")
+    appbuilder.add_view_no_menu(CustomerHistoryView)
+
+
+# -- forms -----------------------------------------------------------------------------------
+
+
+class NoteForm(DynamicForm):
+    body = TextAreaField(_l("Note"), render_kw={"rows": 3, "maxlength": note_service.BODY_MAX})
+    pinned = BooleanField(_l("Pin to the top of the overview"))
+
+
+class CallForm(DynamicForm):
+    # Choices are checked by the service, so its message shows beside the field.
+    direction = SelectField(_l("Direction"), choices=DIRECTIONS, default="out",
+                            validate_choice=False)
+    subject = StringField(_l("Subject"), render_kw={"maxlength": history.CALL_SUBJECT_MAX})
+    notes = TextAreaField(_l("Notes"), render_kw={"rows": 3})
+    occurred_at = DateTimeLocalField(_l("When"), validators=[Optional()],
+                                     format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S",
+                                             "%Y-%m-%d %H:%M"])
+
+
+def _local_now() -> datetime:
+    return to_user_timezone(utcnow()).replace(tzinfo=None, second=0, microsecond=0)
+
+
+def _new_call_form(formdata=None) -> CallForm:
+    form = CallForm(formdata=formdata) if formdata is not None else CallForm()
+    if formdata is None:
+        form.occurred_at.data = _local_now()
+    return form
+
+
+def _shop_date(value: str | None, next_day: bool = False) -> datetime | None:
+    """A yyyy-mm-dd filter as the UTC start of that day (or of the day after) in the shop."""
+    try:
+        day = datetime.strptime((value or "").strip(), "%Y-%m-%d")
+    except ValueError:
+        return None
+    if day.year < 1900:
+        return None
+    if next_day:
+        day += timedelta(days=1)
+    return to_utc(datetime.combine(day.date(), time.min)).replace(tzinfo=None)
+
+
+# -- the view --------------------------------------------------------------------------------
+
+
+class CustomerHistoryView(BaseView):
+    route_base = "/customers"
+    default_view = "tab_activity"
+    # Each permission shows in the roles screen as "<permission> on CustomerHistoryView".
+    base_permissions = ["can_show", "can_add_note", "can_log_call", "can_edit_note"]
+
+    def _customer(self, customer_id):
+        try:
+            return customer_service.get(customer_id)
+        except NotFound:
+            abort(404)
+
+    def _note(self, customer, note_id):
+        try:
+            return note_service.get(customer, note_id)
+        except NotFound:
+            abort(404)
+
+    def _back(self, customer):
+        return redirect(url_for("CustomerView.overview", customer_id=customer.id, tab="activity"))
+
+    # -- History tab -----------------------------------------------------------------------
+
+    @expose("/<int:customer_id>/tabs/history")
+    @has_access
+    @permission_name("show")
+    def tab_history(self, customer_id):
+        customer = self._customer(customer_id)
+        fields = history.audited_fields(customer.id)
+        actions = history.audited_actions(customer.id)
+        field = request.args.get("field") if request.args.get("field") in fields else None
+        action = request.args.get("action") if request.args.get("action") in actions else None
+        trail = history.changes_page(customer.id, field=field, action=action,
+                                     cursor=request.args.get("cursor"))
+        filters = {k: v for k, v in {"field": field, "action": action}.items() if v}
+        return render_tab(
+            "regulars/customers/tab_history.html", customer=customer, trail=trail,
+            fields=fields, actions=actions, field=field, action=action, filters=filters,
+            field_labels=FIELD_LABELS, action_labels=ACTION_LABELS,
+        )
+
+    # -- Activity tab ----------------------------------------------------------------------
+
+    @expose("/<int:customer_id>/tabs/activity")
+    @has_access
+    @permission_name("show")
+    def tab_activity(self, customer_id):
+        customer = self._customer(customer_id)
+        args = request.args
+        kind = args.get("kind") if args.get("kind") in history.ACTIVITY_KINDS else None
+        since, until = _shop_date(args.get("since")), _shop_date(args.get("until"), next_day=True)
+        timeline = history.activity_page(customer.id, kind=kind, since=since, until=until,
+                                         cursor=args.get("cursor"))
+        filters = {k: v for k, v in {"kind": kind,
+                                     "since": args.get("since") if since else None,
+                                     "until": args.get("until") if until else None}.items() if v}
+        note_ids = [e.ref_id for e in timeline.items if e.ref_type == "note"]
+        return render_tab(
+            "regulars/customers/tab_activity.html", customer=customer, timeline=timeline,
+            kind=kind, filters=filters, kinds=history.ACTIVITY_KINDS, kind_labels=KIND_LABELS,
+            kind_icons=KIND_ICONS, notes=note_service.by_ids(customer, note_ids),
+            note_form=NoteForm(formdata=None), call_form=_new_call_form(),
+            can_add_note=allowed("can_add_note", VIEW), can_log_call=allowed("can_log_call", VIEW),
+            can_edit_note=allowed("can_edit_note", VIEW),
+        )
+
+    # -- + Add note / Log a call -----------------------------------------------------------
+
+    def _form_page(self, customer, template, title, status=200, **context):
+        return self.render_template("regulars/customers/activity_form.html", customer=customer,
+                                    partial=template, title=title, **context), status
+
+    @expose("/<int:customer_id>/notes/add", methods=["GET", "POST"])
+    @has_access
+    @permission_name("add_note")
+    def add_note(self, customer_id):
+        customer = self._customer(customer_id)
+        form = NoteForm()
+        if request.method == "POST" and form.validate():
+            try:
+                note_service.add(customer, form.body.data, actor=current_user,
+                                 pinned=form.pinned.data)
+            except ValidationError as exc:
+                show_errors(form, exc)
+            else:
+                flash(_("Note added."), "success")
+                return self._back(customer)
+        status = 422 if request.method == "POST" else 200
+        return self._form_page(customer, "regulars/customers/_note_form.html", _("Add note"),
+                               status, note_form=form)
+
+    @expose("/<int:customer_id>/calls/add", methods=["GET", "POST"])
+    @has_access
+    @permission_name("log_call")
+    def log_call(self, customer_id):
+        customer = self._customer(customer_id)
+        form = _new_call_form(request.form if request.method == "POST" else None)
+        if request.method == "POST" and form.validate():
+            when = form.occurred_at.data
+            try:
+                history.log_call(customer, form.direction.data, form.subject.data,
+                                 form.notes.data, occurred_at=to_utc(when).replace(tzinfo=None)
+                                 if when else None, actor=current_user)
+            except ValidationError as exc:
+                show_errors(form, exc)
+            else:
+                flash(_("Call logged."), "success")
+                return self._back(customer)
+        status = 422 if request.method == "POST" else 200
+        return self._form_page(customer, "regulars/customers/_call_form.html", _("Log a call"),
+                               status, call_form=form)
+
+    # -- editing notes ---------------------------------------------------------------------
+
+    @expose("/<int:customer_id>/notes/<int:note_id>/edit", methods=["GET", "POST"])
+    @has_access
+    @permission_name("edit_note")
+    def edit_note(self, customer_id, note_id):
+        customer = self._customer(customer_id)
+        note = self._note(customer, note_id)
+        form = NoteForm() if request.method == "POST" else NoteForm(obj=note)
+        if request.method == "POST" and form.validate():
+            try:
+                note_service.edit(note, form.body.data, actor=current_user)
+            except ValidationError as exc:
+                show_errors(form, exc)
+            else:
+                flash(_("Note saved."), "success")
+                return self._back(customer)
+        status = 422 if request.method == "POST" else 200
+        return self._form_page(customer, "regulars/customers/_note_form.html", _("Edit note"),
+                               status, note_form=form, note=note)
+
+    @expose("/<int:customer_id>/notes/<int:note_id>/pin", methods=["POST"])
+    @has_access
+    @permission_name("edit_note")
+    def pin_note(self, customer_id, note_id):
+        customer = self._customer(customer_id)
+        note = self._note(customer, note_id)
+        pinned = request.form.get("pinned") == "1"
+        if note_service.set_pinned(note, pinned, actor=current_user):
+            flash(_("Note pinned.") if pinned else _("Note unpinned."), "success")
+        return self._back(customer)
+
+    @expose("/<int:customer_id>/notes/<int:note_id>/delete", methods=["POST"])
+    @has_access
+    @permission_name("edit_note")
+    def delete_note(self, customer_id, note_id):
+        customer = self._customer(customer_id)
+        note = self._note(customer, note_id)
+        note_service.delete(note, actor=current_user)
+        flash(_("Note deleted."), "success")
+        return self._back(customer)
