@@ -14,12 +14,16 @@ from core.views.record import SegmentView
 
 
 def register_core_views(appbuilder):
-    appbuilder.add_view(CustomerView, "Customers", label=_l("Customers"), icon="fa-users")
+    # Everything about customers sits under one Customers menu, so the top bar stays one line.
+    people = {"category": "Customers", "category_label": _l("Customers"), "category_icon": "fa-users"}
+    appbuilder.add_view(CustomerView, "Customer list", label=_l("All customers"), icon="fa-users",
+                        **people)
+    appbuilder.add_view(GroupView, "Groups", label=_l("Groups"), icon="fa-object-group", **people)
+    appbuilder.add_view(SegmentView, "Segments", label=_l("Segments"), icon="fa-tags", **people)
+    appbuilder.add_view(DuplicatesView, "Duplicates", label=_l("Duplicates"), icon="fa-clone",
+                        **people)
     appbuilder.add_view(ImportView, "Import", label=_l("Import"), icon="fa-upload",
-                        menu_cond=lambda: allowed("can_import", "ImportView"))
+                        menu_cond=lambda: allowed("can_import", "ImportView"), **people)
     appbuilder.add_view_no_menu(PrivacyView)
     history_views.register(appbuilder)
-    appbuilder.add_view(GroupView, "Groups", label=_l("Groups"), icon="fa-object-group")
-    appbuilder.add_view(SegmentView, "Segments", label=_l("Segments"), icon="fa-tags")
-    appbuilder.add_view(DuplicatesView, "Duplicates", label=_l("Duplicates"), icon="fa-clone")
     appbuilder.add_view(PluginsView, "Plugins", label=_l("Plugins"), icon="fa-puzzle-piece")
