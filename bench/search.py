@@ -5,11 +5,18 @@ Loads a shop with bulk SQL (bench/list_customers.py's loader and rows), builds t
 with the real `regulars search reindex` code, then times through the Flask test client:
 search-as-you-type (the list's in-place refresh) for a 3-letter prefix, a full email, 4 phone
 digits and a misspelt surname, each beside the FTS5 / pg_trgm query alone; and the POS lookup
-by exact phone and email beside the raw indexed SELECT. Median and p95 in ms, and the ratios.
+by exact phone and email beside the raw indexed SELECT, both end to end (HTTP through the test
+client) and as the service call alone. Median and p95 in ms, and the ratios.
 
     .venv/bin/python bench/search.py                 # SQLite, 1,000,000 customers
     BENCH_CUSTOMERS=100000 .venv/bin/python bench/search.py
     BENCH_PG_URL=postgresql://user:pass@127.0.0.1/postgres .venv/bin/python bench/search.py
+    BENCH_PG_URL=... BENCH_SKIP_SQLITE=1 BENCH_PG_DATABASE=mine .venv/bin/python bench/search.py
+
+BENCH_PG_URL names a server (and a database to connect to while creating the bench's own,
+``regulars_bench_search_<N>`` unless BENCH_PG_DATABASE says otherwise); a database already
+there is reused as it is. `make bench` passes the environment through, so CI measures
+PostgreSQL by setting BENCH_PG_URL.
 """
 
 from __future__ import annotations
@@ -71,7 +78,7 @@ def build_postgresql(admin_url: str, workdir: Path) -> str:
 
     if admin_url.startswith("postgresql://"):
         admin_url = "postgresql+psycopg://" + admin_url[len("postgresql://"):]
-    name = f"regulars_bench_search_{BIG}"
+    name = os.environ.get("BENCH_PG_DATABASE") or f"regulars_bench_search_{BIG}"
     url = sa.engine.make_url(admin_url).set(database=name).render_as_string(hide_password=False)
     admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
@@ -153,6 +160,17 @@ def measure(url: str, instance: Path) -> list[tuple[str, tuple, tuple, str]]:
         return raw("SELECT customer_id FROM customer_search WHERE document LIKE :m LIMIT 1001",
                    m=f"%{term}%")
 
+    def service(q):
+        """The till's lookup as the API calls it, without the HTTP request around it."""
+        from core.services import search
+
+        def go():
+            with app.app_context():
+                found = search.lookup(q, 10)
+                assert len(found) == 1, (q, found)
+                db.session.expunge_all()  # every call loads its customer afresh, as a request does
+        return go
+
     indexed = "SELECT id, number, first_name, last_name, email, phone, segment_id FROM customer WHERE "
     digits = phone[-4:]
     figures = [
@@ -162,9 +180,13 @@ def measure(url: str, instance: Path) -> list[tuple[str, tuple, tuple, str]]:
          "trigram digits"),
         ("type misspelt 'Smtih'", get("/customers/?q=Smtih&partial=1"), trigram("smith"),
          "trigram 'smith'"),
-        ("POS lookup by phone", get(f"/api/v1/customers/lookup?q={national}"),
+        ("POS lookup by phone, HTTP", get(f"/api/v1/customers/lookup?q={national}"),
          raw(indexed + "phone_e164 = :p", p=phone), "indexed SELECT"),
-        ("POS lookup by email", get(f"/api/v1/customers/lookup?q={email}"),
+        ("POS lookup by phone, service", service(national),
+         raw(indexed + "phone_e164 = :p", p=phone), "indexed SELECT"),
+        ("POS lookup by email, HTTP", get(f"/api/v1/customers/lookup?q={email}"),
+         raw(indexed + "email_normalized = :e", e=email), "indexed SELECT"),
+        ("POS lookup by email, service", service(email),
          raw(indexed + "email_normalized = :e", e=email), "indexed SELECT"),
     ]
     # What any signed-in API request costs before it does anything (session, user, permission,
@@ -192,21 +214,32 @@ def report(title: str, results) -> None:
             table.add_row(name, f"{med:.1f} ({p95:.1f})", label, "-", "-", "")
             continue
         raw_med = raw_timing[0]
-        goal = ("within 2x: " + ("met" if med <= 2 * raw_med else "not met")) if name.startswith("POS") \
-            else ("p95 < 50 ms: " + ("met" if p95 < 50 else "not met"))
-        if name.startswith("POS"):
-            goal += f"; above the floor: {max(med - floor, 0):.1f} ms = {max(med - floor, 0) / raw_med:.0f}x raw"
+        if not name.startswith("POS"):
+            goal = "p95 < 50 ms: " + ("met" if p95 < 50 else "not met")
+        else:
+            goal = "within 2x of raw: " + ("met" if med <= 2 * raw_med else "not met")
+            if name.endswith("HTTP"):
+                goal += f"; above the floor {max(med - floor, 0):.1f} ms"
         table.add_row(name, f"{med:.1f} ({p95:.1f})", label, f"{raw_med:.2f}",
                       f"{med / raw_med:.1f}x" if raw_med else "-", goal)
     console.print(table)
+    raw_pos = min(r[2][0] for r in results if r[0].startswith("POS"))
+    console.print(
+        "The POS goal (within 2x of the raw indexed SELECT) concerns the lookup. Through HTTP it "
+        f"cannot be met: a signed-in API request that does nothing costs {floor:.1f} ms "
+        f"({floor / raw_pos:.0f}x the raw SELECT) before any lookup. The 'service' rows time "
+        "search.lookup() alone (parse the phone/email, one indexed statement for the customers and "
+        "their segments, ORM objects) against the same raw SELECT; that is the ratio the goal can "
+        "fairly be held to.")
 
 
 def main():
     workdir = Path(os.environ.get("BENCH_DIR") or tempfile.mkdtemp(prefix="regulars-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
-    sqlite_url = build_sqlite(workdir)
-    report(f"Search, SQLite {sqlite3.sqlite_version}, {BIG:,} customers, median (p95) over {REPEAT}",
-           measure(sqlite_url, workdir / "instance"))
+    if not os.environ.get("BENCH_SKIP_SQLITE"):
+        sqlite_url = build_sqlite(workdir)
+        report(f"Search, SQLite {sqlite3.sqlite_version}, {BIG:,} customers, median (p95) over {REPEAT}",
+               measure(sqlite_url, workdir / "instance"))
     pg = os.environ.get("BENCH_PG_URL")
     if pg:
         pg_url = build_postgresql(pg, workdir)

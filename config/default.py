@@ -20,6 +20,9 @@ PAYMENT_TERMS = [0, 15, 30, 60]
 
 # Run APScheduler in a thread of this process (the dev server does; web workers must not).
 SCHEDULER_IN_PROCESS = False
+# Days the API keeps the answer to a POST sent with an Idempotency-Key (a till's retry comes
+# within minutes); a daily job forgets older ones. A whole number, at least 1.
+IDEMPOTENCY_KEY_RETENTION_DAYS = 7
 
 # Demo data and demo admin for `make run`.
 DEMO_ADMIN_USERNAME = "admin"
@@ -57,3 +60,11 @@ REMEMBER_COOKIE_HTTPONLY = True
 # limit so it can say so in words.
 MAX_CONTENT_LENGTH = 16 * 1024 * 1024
 IMPORT_MAX_BYTES = 10 * 1024 * 1024
+# Worker processes that check a large import's emails and phone numbers ahead of the rows being
+# written. None: one per spare CPU core (at most 4); 0: check everything in the importing process.
+IMPORT_WORKERS = None
+# The Import screen checks and imports in a background thread and shows its progress; False runs
+# the same work inside the request (the test suite does). A run whose heartbeat is older than
+# IMPORT_STALE_AFTER seconds is shown as interrupted (the process doing it died).
+IMPORT_IN_BACKGROUND = True
+IMPORT_STALE_AFTER = 60

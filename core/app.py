@@ -157,7 +157,13 @@ def _register_plugin_surfaces(app: Flask, appbuilder: AppBuilder, host: PluginHo
             # Also after a failure: what it did register stays hidden (404, no menu).
             plugin.blueprints |= set(app.blueprints) - blueprints_before
             for item in _menu_items(appbuilder.menu.menu):
-                if id(item) not in menu_before:
+                if id(item) in menu_before:
+                    continue
+                if _is_category(item):
+                    # Other plugins may add items to it later: it follows its items, not the
+                    # plugin that happened to create it.
+                    item.cond = _any_item_shown(item, item.cond)
+                else:
                     item.cond = _menu_condition(host, name, item.cond)
 
 
@@ -191,6 +197,19 @@ def _menu_items(items):
     for item in items:
         yield item
         yield from _menu_items(item.childs or [])
+
+
+def _is_category(item) -> bool:
+    """A dropdown heading rather than a link (FAB's add_category makes one without a target)."""
+    return bool(item.childs) or not (item.href or item.baseview)
+
+
+def _any_item_shown(category, previous):
+    def cond():
+        return (previous is None or bool(previous())) and any(
+            child.should_render() for child in category.childs if child.name != "-")
+
+    return cond
 
 
 def _menu_condition(host: PluginHost, name: str, previous):

@@ -6,13 +6,14 @@ from __future__ import annotations
 import contextlib
 from contextvars import ContextVar
 from datetime import datetime, timezone
-from decimal import Decimal
+from decimal import Context, Decimal, InvalidOperation
 
 from flask_appbuilder import Model as FabModel
 from flask_appbuilder.models.sqla.base import SQLA
-from sqlalchemy import event, types
+from sqlalchemy import event, func, literal, types
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import scoped_session
+from sqlalchemy.sql import ClauseElement, operators
 
 db = SQLA()
 
@@ -50,37 +51,162 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
-class Money(types.TypeDecorator):
-    """A decimal amount; never a float. Stored as NUMERIC(18, 4)."""
+# -- exact decimals ------------------------------------------------------------------------
+#
+# PostgreSQL's NUMERIC is exact; SQLite has no decimal type and keeps NUMERIC values as 8-byte
+# floats (exact to 15 significant digits only). So on SQLite a Money or Rate column holds a
+# *scaled integer* (the value times 10^scale, a 64-bit INTEGER): exact, and ORDER BY, =, <, >,
+# BETWEEN, IN, MIN, MAX, SUM and +/- between two columns of the same type still work in SQL.
+# Both databases accept the same range (the narrower of the two), so a shop's data can move
+# from one to the other.
 
-    impl = types.Numeric(18, 4, asdecimal=True)
+_DECIMAL_CONTEXT = Context(prec=60)
+
+
+class _ExactDecimal(types.TypeDecorator):
+    """A fixed-point decimal column: NUMERIC(precision, scale) on PostgreSQL, the value times
+    10^scale as a 64-bit INTEGER on SQLite. Decimal in and out; never a float.
+
+    Writing a value it cannot hold exactly raises, rather than rounding silently: TypeError for
+    a float (or anything but Decimal, int or a decimal string), ValueError for a value outside
+    ``±largest`` or with more decimal places than ``scale``. Those are last guards; a service
+    checks what people typed first and answers with a message beside the field.
+
+    In SQL, compare and order by these columns, and use SUM (see ``exact_sum``), MIN, MAX and
+    +/- between columns of the same type. Multiplying or dividing would mix scales on SQLite, so
+    the column refuses it (TypeError): do that arithmetic in Python, on Decimals. AVG is not
+    exact on SQLite either: divide ``exact_sum`` by a count in Python.
+    """
+
+    impl = types.Numeric(asdecimal=True)  # replaced per dialect by load_dialect_impl
     cache_ok = True
+    precision: int
+    scale: int
+    largest: Decimal
+    label: str
 
-    def process_bind_param(self, value, dialect):
+    class comparator_factory(types.TypeDecorator.Comparator, types.Numeric.Comparator):
+        """Operators on an exact-decimal column: comparisons and +/- with values or columns of
+        the same type; no multiplication, division or mixing with other numeric columns."""
+
+        _REFUSED = frozenset({operators.mul, operators.truediv, operators.floordiv,
+                              operators.mod, operators.pow_})
+
+        def _check(self, op, others) -> None:
+            kind = type(self.expr.type)
+            if op in self._REFUSED:
+                raise TypeError(f"{kind.label} columns cannot be multiplied or divided in SQL "
+                                "(SQLite stores them as scaled integers): load the Decimals "
+                                "and do it in Python.")
+            for other in others:
+                element = other.__clause_element__() if hasattr(other, "__clause_element__") \
+                    else other
+                if isinstance(element, ClauseElement) and hasattr(element, "type") \
+                        and not isinstance(element.type, (kind, types.NullType)):
+                    raise TypeError(f"A {kind.label} column can only be compared with or added "
+                                    f"to Decimal values and other {kind.label} columns, not "
+                                    f"{element.type!r} (SQLite stores it as a scaled integer).")
+
+        def operate(self, op, *other, **kwargs):
+            self._check(op, other)
+            return super().operate(op, *other, **kwargs)
+
+        def reverse_operate(self, op, other, **kwargs):
+            self._check(op, (other,))
+            return super().reverse_operate(op, other, **kwargs)
+
+    def load_dialect_impl(self, dialect):
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(types.BigInteger())
+        return dialect.type_descriptor(types.Numeric(self.precision, self.scale, asdecimal=True))
+
+    def checked(self, value) -> Decimal | None:
+        """``value`` as the exact Decimal this column will store, or TypeError / ValueError."""
         if value is None:
             return None
-        if isinstance(value, float):
-            raise TypeError("Money must be a Decimal, not a float")
-        return Decimal(value)
-
-
-class Rate(types.TypeDecorator):
-    """An exchange rate or other exact ratio: NUMERIC(20, 10), Decimal in Python."""
-
-    impl = types.Numeric(20, 10, asdecimal=True)
-    cache_ok = True
+        if isinstance(value, (float, bool)) or not isinstance(value, (Decimal, int, str)):
+            raise TypeError(f"{self.label} must be a Decimal (or an int or a decimal string), "
+                            f"not {type(value).__name__}.")
+        try:
+            number = Decimal(value.strip()) if isinstance(value, str) else Decimal(value)
+        except InvalidOperation:
+            raise ValueError(f"{value!r} is not a decimal number.") from None
+        if not number.is_finite():
+            raise ValueError(f"{self.label} must be a finite number, not {number}.")
+        if abs(number) > self.largest:
+            raise ValueError(f"{self.label} {number} is out of range: every database holds "
+                             f"at most ±{self.largest:,}.")
+        if number != number.quantize(Decimal(1).scaleb(-self.scale), context=_DECIMAL_CONTEXT):
+            raise ValueError(f"{self.label} {number} has more than {self.scale} decimal places; "
+                             "round it before storing it.")
+        return number
 
     def process_bind_param(self, value, dialect):
-        if value is None:
-            return None
-        if isinstance(value, float):
-            raise TypeError("Rates must be Decimal, not float")
-        return Decimal(value)
+        number = self.checked(value)
+        if number is None or dialect.name != "sqlite":
+            return number
+        return int(number.scaleb(self.scale, context=_DECIMAL_CONTEXT))
+
+    def process_literal_param(self, value, dialect):
+        return str(self.process_bind_param(value, dialect))
 
     def process_result_value(self, value, dialect):
         if value is None:
             return None
-        return Decimal(value).normalize() if Decimal(value) != 0 else Decimal(0)
+        if dialect.name == "sqlite":
+            if not isinstance(value, int):
+                # Only a REAL can come back here: an old column not yet migrated, or SQL that
+                # mixed this column with a float. Refuse to guess what it meant.
+                raise TypeError(f"SQLite returned {value!r} for a {self.label} column, which "
+                                "holds scaled integers; run `regulars db upgrade`, and do "
+                                "arithmetic other than +/- in Python.")
+            value = Decimal(value).scaleb(-self.scale, context=_DECIMAL_CONTEXT)
+        return self.shown(Decimal(value))
+
+    def shown(self, number: Decimal) -> Decimal:
+        return number
+
+
+class Money(_ExactDecimal):
+    """A decimal amount of money; never a float. NUMERIC(18, 4) on PostgreSQL, the amount in
+    ten-thousandths as a 64-bit INTEGER on SQLite. Holds up to ±99,999,999,999,999.9999 on
+    every database (NUMERIC(18, 4)'s limit; SQLite alone would reach ±922,337,203,685,477.5807),
+    at most 4 decimal places. Read back with exactly 4 decimal places (``Decimal("12.5000")``)."""
+
+    cache_ok = True
+    precision, scale = 18, 4
+    largest = Decimal("99999999999999.9999")
+    label = "Money"
+
+    def shown(self, number: Decimal) -> Decimal:
+        return number.quantize(Decimal("0.0001"), context=_DECIMAL_CONTEXT)
+
+
+class Rate(_ExactDecimal):
+    """An exchange rate or other exact ratio; never a float. NUMERIC(20, 10) on PostgreSQL, the
+    rate times 10^10 as a 64-bit INTEGER on SQLite. Holds up to ±922,337,203.6854775807 on every
+    database (the 64-bit integer's limit; PostgreSQL alone would reach ±9,999,999,999.9999999999),
+    at most 10 decimal places. Read back without trailing zeros (``Decimal("1.1675")``)."""
+
+    cache_ok = True
+    precision, scale = 20, 10
+    largest = Decimal("922337203.6854775807")
+    label = "Rate"
+
+    def shown(self, number: Decimal) -> Decimal:
+        return number.normalize(context=_DECIMAL_CONTEXT) if number else Decimal(0)
+
+
+def exact_sum(column):
+    """SUM of a Money or Rate column (or expression) as an exact Decimal of the same type, on
+    every database; 0 when there are no rows. On SQLite a sum beyond the 64-bit range raises an
+    "integer overflow" error rather than rounding. Use it in a select:
+    ``select(exact_sum(Invoice.total)).where(...)``."""
+    expression = column.__clause_element__() if hasattr(column, "__clause_element__") else column
+    if not isinstance(expression.type, _ExactDecimal):
+        raise TypeError(f"exact_sum() adds Money or Rate columns, not {expression.type!r}.")
+    return func.coalesce(func.sum(expression), literal(0, type_=expression.type),
+                         type_=expression.type)
 
 
 def is_sqlite(bind=None) -> bool:

@@ -4,6 +4,7 @@ third-party plugin uses (so the core is the first proof of the contract)."""
 from flask import has_request_context, request, url_for
 from flask_babel import lazy_gettext as _l
 
+from core.api import idempotency
 from core.sdk import Action, Badge, SummaryItem, Tab, hookimpl
 from core.services import duplicates
 
@@ -57,6 +58,9 @@ def customer_summary(customer):
 def register_jobs(scheduler):
     # Nightly, when the tills are quiet: the scan writes in short batches all the same.
     scheduler.add_job(duplicates.scan_job, "cron", hour=3, minute=15, id="core.scan_duplicates")
+    # Daily, after the scan: a till retries within minutes, so old answers only take up room.
+    scheduler.add_job(idempotency.forget_expired_job, "cron", hour=3, minute=45,
+                      id="core.forget_idempotency_keys")
 
 
 @hookimpl

@@ -2,6 +2,7 @@
 everything else in ``core`` may change without notice.
 
     from core.sdk import hookimpl, PluginInfo, Tab, Action, Badge, SummaryItem, FormField
+    from core.sdk import JsonApi  # the base of a plugin's REST API
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from typing import Any
 from flask import current_app
 from pluggy import HookimplMarker
 
-from core.db import Model, Money, Rate, db, utcnow, write_transaction
+from core.api.base import JsonApi
+from core.db import Model, Money, Rate, db, exact_sum, utcnow, write_transaction
 from core.errors import NotFound, ValidationError
 from core.plugins import PluginInfo
 
@@ -138,6 +140,7 @@ __all__ = [
     "Action",
     "Badge",
     "FormField",
+    "JsonApi",
     "Model",
     "Money",
     "NotFound",
@@ -149,6 +152,7 @@ __all__ = [
     "ValidationError",
     "customer_url",
     "db",
+    "exact_sum",
     "get_customer",
     "hookimpl",
     "plugin_host",

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 from flask import request, url_for
-from flask_appbuilder.api import BaseApi, expose, safe
+from flask_appbuilder.api import expose, safe
 from flask_appbuilder.security.decorators import permission_name, protect
 from flask_babel import gettext as _
 
+from core.api import record_schemas
+from core.api.base import JsonApi
 from core.api.idempotency import idempotent
 from core.errors import NotFound, ValidationError
 from core.models import CustomerStatus, CustomerType
@@ -45,8 +47,7 @@ def record_json(c, parts: bool = True) -> dict:
     if parts:
         data.update({
             "tags": [t.name for t in c.tags],
-            "phones": [{"id": p.id, "label": p.label, "number": p.number, "e164": p.e164}
-                       for p in c.phones],
+            "phones": [phone_json(p) for p in c.phones],
             "addresses": [address_json(a) for a in c.addresses],
             "contacts": [contact_json(k) for k in c.contacts],
         })
@@ -67,6 +68,10 @@ def address_json(a) -> dict:
             "longitude": None if a.longitude is None else str(a.longitude)}
 
 
+def phone_json(p) -> dict:
+    return {"id": p.id, "label": p.label, "number": p.number, "e164": p.e164}
+
+
 def contact_json(k) -> dict:
     return {"id": k.id, "name": k.name, "role": k.role, "email": k.email, "phone": k.phone,
             "phone_e164": k.phone_e164, "is_billing": k.is_billing}
@@ -79,44 +84,16 @@ def group_json(g, members: int | None = None) -> dict:
     return data
 
 
-class JsonApi(BaseApi):
-    """Shared answers: the same JSON shape for every error."""
-
-    allow_browser_login = True
-
-    def actor(self):
-        """The signed-in user, by browser session or by token (flask_login knows only the former)."""
-        return self.appbuilder.sm.current_user
-
-    def invalid(self, errors: dict, status: int = 422):
-        return self.response(status, message=_("Some fields are not valid."), errors=errors)
-
-    def json_body(self):
-        if not request.is_json:
-            raise ValidationError({"_": _("Send a JSON object with Content-Type: application/json.")})
-        body = request.get_json(silent=True)
-        if not isinstance(body, dict):
-            raise ValidationError({"_": _("The request body must be a JSON object.")})
-        return body
-
-    def int_param(self, name, default=None, low=1, high=10**9):
-        raw = request.args.get(name)
-        if raw in (None, ""):
-            return default
-        try:
-            value = int(raw)
-        except ValueError:
-            raise ValidationError({name: _("Must be a whole number.")}) from None
-        if not low <= value <= high:
-            raise ValidationError({name: _("Must be between %(low)d and %(high)d.", low=low, high=high)})
-        return value
-
-
 class CustomerApi(JsonApi):
     resource_name = "customers"
     class_permission_name = "CustomerApi"
     openapi_spec_tag = "Customers"
     method_permission_name = {"get_list": "get", "get": "get", "post": "post", "put": "put"}
+
+    def add_apispec_components(self, api_spec):
+        super().add_apispec_components(api_spec)
+        # CustomerRecord (and the parts' schemas), built from the services' field lists.
+        record_schemas.register(api_spec)
 
     @expose("/", methods=["GET"])
     @protect()
@@ -210,17 +187,11 @@ class CustomerApi(JsonApi):
             content:
               application/json:
                 schema:
-                  type: object
-                  properties:
-                    number: {type: string}
-                    kind: {type: string, enum: [individual, business]}
-                    first_name: {type: string}
-                    last_name: {type: string}
-                    company_name: {type: string}
-                    email: {type: string}
-                    phone: {type: string}
-                    status: {type: string, enum: [active, inactive]}
-                    confirm_duplicate: {type: boolean, description: create even when the customer looks like one already on file (or send the header X-Confirm-Duplicate true)}
+                  allOf:
+                  - {$ref: '#/components/schemas/CustomerRecord'}
+                  - type: object
+                    properties:
+                      confirm_duplicate: {type: boolean, description: create even when the customer looks like one already on file (or send the header X-Confirm-Duplicate true)}
           responses:
             201: {description: Created}
             400: {$ref: '#/components/responses/400'}
@@ -236,7 +207,7 @@ class CustomerApi(JsonApi):
                                                check_duplicates=not confirmed,
                                                also=record_service.tag_setter(tags, self.actor()))
         except ValidationError as exc:
-            return self.invalid(exc.errors, 400 if set(exc.errors) == {"_"} else 422)
+            return self.invalid(exc.errors)
         except LikelyDuplicates as exc:
             return self.response(
                 409, message=_("This customer looks like someone already on file; nothing was "
@@ -253,14 +224,19 @@ class CustomerApi(JsonApi):
         ---
         put:
           summary: Update a customer
+          description: >-
+            Any of the fields of CustomerRecord; only those sent change ("tags" replaces the
+            tags). Addresses, contacts and other phones change on their own endpoints
+            (/api/v1/customers/{pk}/addresses/{item_id}...). An erased customer cannot be changed.
           parameters: [{in: path, name: pk, required: true, schema: {type: integer}}]
           requestBody:
             required: true
             content:
               application/json:
-                schema: {type: object}
+                schema: {$ref: '#/components/schemas/CustomerRecord'}
           responses:
-            200: {description: Updated}
+            200: {description: 'Updated: {"result": the customer, "changed": [names of the fields that changed]}'}
+            400: {$ref: '#/components/responses/400'}
             404: {$ref: '#/components/responses/404'}
             422: {$ref: '#/components/responses/422'}
         """
@@ -275,7 +251,7 @@ class CustomerApi(JsonApi):
                                               require_email=False,
                                               also=record_service.tag_setter(tags, self.actor()))
         except ValidationError as exc:
-            return self.invalid(exc.errors, 400 if set(exc.errors) == {"_"} else 422)
+            return self.invalid(exc.errors)
         return self.response(200, result=customer_json(customer), changed=sorted(changes))
 
 
@@ -347,7 +323,7 @@ class GroupApi(JsonApi):
         try:
             group = group_service.create(self.json_body())
         except ValidationError as exc:
-            return self.invalid(exc.errors, 400 if set(exc.errors) == {"_"} else 422)
+            return self.invalid(exc.errors)
         return self.response(201, id=group.id, result=group_json(group, 0))
 
     @expose("/<int:pk>", methods=["PUT"])
@@ -372,7 +348,7 @@ class GroupApi(JsonApi):
         try:
             group_service.update(group, self.json_body())
         except ValidationError as exc:
-            return self.invalid(exc.errors, 400 if set(exc.errors) == {"_"} else 422)
+            return self.invalid(exc.errors)
         return self.response(200, result=group_json(group, group_service.member_count(group)))
 
     @expose("/<int:pk>", methods=["DELETE"])
@@ -436,7 +412,7 @@ class GroupApi(JsonApi):
                 raise ValidationError({"customer_ids": _("No customer with id %(ids)s.",
                                                          ids=", ".join(map(str, missing)))})
         except ValidationError as exc:
-            return self.invalid(exc.errors, 400 if set(exc.errors) == {"_"} else 422)
+            return self.invalid(exc.errors)
         added = group_service.add_members(group, customers, actor=self.actor())
         return self.response(200, added=added, member_count=group_service.member_count(group))
 

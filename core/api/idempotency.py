@@ -13,14 +13,17 @@ from __future__ import annotations
 import datetime
 import functools
 import hashlib
+import logging
 
-from flask import Response, request
+from flask import Response, current_app, request
 from flask_babel import gettext as _
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from core.db import db, utcnow, write_transaction
 from core.models import IdempotencyKey
+
+log = logging.getLogger(__name__)
 
 HEADER = "Idempotency-Key"
 MAX_KEY = 200
@@ -117,3 +120,16 @@ def forget_older_than(days: int = 7) -> int:
     with write_transaction():
         return db.session.execute(
             delete(IdempotencyKey).where(IdempotencyKey.created_at < cutoff)).rowcount
+
+
+def forget_expired_job() -> int:
+    """The daily purge (registered by the core's default plugin): forget the answers older than
+    ``IDEMPOTENCY_KEY_RETENTION_DAYS`` (config, default 7)."""
+    days = current_app.config.get("IDEMPOTENCY_KEY_RETENTION_DAYS", 7)
+    if isinstance(days, bool) or not isinstance(days, int) or days < 1:
+        # Zero would drop the claims of requests still running and let their retries run twice.
+        raise ValueError(f"IDEMPOTENCY_KEY_RETENTION_DAYS must be a whole number of days, at "
+                         f"least 1 (it is {days!r}).")
+    forgotten = forget_older_than(days)
+    log.info("Forgot %d idempotency keys older than %d days", forgotten, days)
+    return forgotten

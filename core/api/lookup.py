@@ -8,7 +8,7 @@ from flask_appbuilder.api import expose, safe
 from flask_appbuilder.security.decorators import permission_name, protect
 from flask_babel import gettext as _
 
-from core.api.customers import JsonApi
+from core.api.base import JsonApi
 from core.errors import ValidationError
 from core.services import search
 

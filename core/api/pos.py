@@ -8,7 +8,8 @@ from flask_appbuilder.api import expose, safe
 from flask_appbuilder.security.decorators import permission_name, protect
 from flask_babel import gettext as _
 
-from core.api.customers import JsonApi, customer_json
+from core.api.base import JsonApi
+from core.api.customers import customer_json
 from core.api.idempotency import idempotent
 from core.errors import ValidationError
 from core.services import customers as customer_service
@@ -23,9 +24,6 @@ class PosApi(JsonApi):
     class_permission_name = "CustomerApi"
     openapi_spec_tag = "Customers"
     method_permission_name = {"quick": "quick"}
-    # The union of every permission on CustomerApi: FAB prunes a shared view's permissions to
-    # the last registered class's set, and the till must keep can_quick.
-    base_permissions = ["can_get", "can_post", "can_put", "can_quick"]
 
     @expose("/quick", methods=["POST"])
     @protect()
@@ -72,7 +70,7 @@ class PosApi(JsonApi):
             customer = customer_service.create(body, actor=self.actor(), require_email=False,
                                                check_duplicates=not confirm)
         except ValidationError as exc:
-            return self.invalid(exc.errors, 400 if set(exc.errors) == {"_"} else 422)
+            return self.invalid(exc.errors)
         except duplicates.LikelyDuplicates as exc:
             return self.response(409, message=_("This customer may already be on file. Pick one "
                                                 "of them, or send confirm_duplicate: true."),

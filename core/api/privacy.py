@@ -6,7 +6,8 @@ from __future__ import annotations
 from flask_appbuilder.api import expose, safe
 from flask_appbuilder.security.decorators import permission_name, protect
 
-from core.api.customers import JsonApi, customer_json
+from core.api.base import JsonApi
+from core.api.customers import customer_json
 from core.api.idempotency import idempotent
 from core.errors import NotFound, ValidationError
 from core.services import customers as customer_service

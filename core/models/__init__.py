@@ -3,6 +3,7 @@
 from core.models.customer import Customer, CustomerStatus, CustomerType
 from core.models.group import CustomerGroup, group_membership
 from core.models.history import Activity, AuditEntry
+from core.models.imports import ImportRun
 from core.models.operations import DuplicateCandidate, IdempotencyKey
 from core.models.record import Address, Contact, CustomerPhone, Note, Segment, Tag, customer_tag
 from core.models.search import CustomerSearch
@@ -17,6 +18,7 @@ __all__ = [
     "CustomerSearch",
     "DuplicateCandidate",
     "IdempotencyKey",
+    "ImportRun",
     "Note",
     "Segment",
     "Tag",

@@ -69,7 +69,8 @@ def _flag(data: dict, name: str, errors: dict) -> bool:
 
 def _choice(data: dict, name: str, choices: dict, default: str, errors: dict) -> str:
     value = data.get(name) or default
-    if value not in choices:
+    # A list or object sent by a script is no choice (and cannot be looked up in a dict).
+    if not isinstance(value, str) or value not in choices:
         errors[name] = _("Choose one of: %(choices)s.", choices=", ".join(str(c) for c in choices.values()))
     return value
 
@@ -79,6 +80,19 @@ def _unknown(data: dict, known, errors: dict) -> None:
         errors[name] = _("Unknown field.")
 
 
+def _stored_with(row, fields: tuple[str, ...], data: dict) -> dict:
+    """A partial change as the cleaners read it: the row's stored values, overwritten by the
+    ones sent (only the keys sent change)."""
+    if not isinstance(data, dict):
+        raise ValidationError({"_": _("Send the changes as an object of fields.")})
+    return {**{name: getattr(row, name) for name in fields}, **data}
+
+
+def _changes(before: dict, row, fields: tuple[str, ...]) -> dict[str, tuple]:
+    return {name: (before[name], getattr(row, name)) for name in fields
+            if before[name] != getattr(row, name)}
+
+
 def _region() -> str:
     return current_app.config["DEFAULT_PHONE_REGION"]
 
@@ -86,10 +100,13 @@ def _region() -> str:
 # -- phones ---------------------------------------------------------------------------------
 
 
+PHONE_FIELDS = ("label", "number")
+
+
 def clean_phone(data: dict) -> dict:
     """A labelled phone number, E.164-normalised; raises ValidationError."""
     errors: dict = {}
-    _unknown(data, ("label", "number"), errors)
+    _unknown(data, PHONE_FIELDS, errors)
     label = _choice(data, "label", PHONE_LABELS, "mobile", errors)
     number = _text(data, "number", 40, errors, _("Enter a phone number."))
     e164 = None
@@ -115,6 +132,8 @@ def _add_phone(customer: Customer, values: dict, actor) -> CustomerPhone:
 def add_phone(customer: Customer, data: dict, actor=None) -> CustomerPhone:
     """Add another phone number (the customer's own ``phone`` stays the primary one)."""
     with write_transaction():
+        # An erased customer's parts were deleted on purpose: none may come back or change.
+        customer_service.refuse_if_erased(customer)
         return _add_phone(customer, clean_phone(data), actor)
 
 
@@ -123,6 +142,25 @@ def _phone_of(customer: Customer, phone_id) -> CustomerPhone:
     if phone is None or phone.customer_id != customer.id:
         raise NotFound(phone_id)
     return phone
+
+
+def update_phone(customer: Customer, phone_id, data: dict, actor=None) -> CustomerPhone:
+    """Correct one of the other phone numbers: its number (normalised again, as when added)
+    and its label; keys not in ``data`` keep their stored value. The customer's primary phone
+    stays as it is. Raises NotFound for a phone of another customer, ValidationError naming
+    the bad fields (nothing changed)."""
+    with write_transaction():
+        customer_service.refuse_if_erased(customer)
+        phone = _phone_of(customer, phone_id)
+        values = clean_phone(_stored_with(phone, PHONE_FIELDS, data))
+        before = {name: getattr(phone, name) for name in PHONE_FIELDS}
+        for name, value in values.items():
+            setattr(phone, name, value)
+        changes = _changes(before, phone, PHONE_FIELDS)
+        if changes:
+            history.audit(customer.id, "update", changes, actor, entity="phone", entity_id=phone.id)
+        db.session.flush()
+        return phone
 
 
 def delete_phone(customer: Customer, phone_id, actor=None) -> None:
@@ -232,6 +270,7 @@ def _add_address(customer: Customer, values: dict, actor) -> Address:
 def add_address(customer: Customer, data: dict, actor=None) -> Address:
     """Add an address; the first of its kind (or one marked default) becomes the default."""
     with write_transaction():
+        customer_service.refuse_if_erased(customer)
         return _add_address(customer, clean_address(data), actor)
 
 
@@ -243,19 +282,34 @@ def _address_of(customer: Customer, address_id) -> Address:
 
 
 def update_address(customer: Customer, address_id, data: dict, actor=None) -> Address:
+    """Correct an address: the same rules as when it was added; keys not in ``data`` keep
+    their stored value. Changing its kind or default flag keeps exactly one default per kind
+    (the kind it left gets its oldest address as default if it lost its default). Raises
+    NotFound for an address of another customer, ValidationError naming the bad fields."""
     with write_transaction():
+        customer_service.refuse_if_erased(customer)
         address = _address_of(customer, address_id)
-        values = clean_address(data)
-        old_kind = address.kind
-        changes = {k: (getattr(address, k), v) for k, v in values.items() if getattr(address, k) != v}
+        values = clean_address(_stored_with(address, ADDRESS_FIELDS, data))
+        before = {name: getattr(address, name) for name in ADDRESS_FIELDS}
+        defaults_before = {a.id: a.is_default for a in customer.addresses}
         for name, value in values.items():
             setattr(address, name, value)
         _keep_one_default(customer, address.kind, address if values["is_default"] else None)
-        if old_kind != address.kind:
-            _keep_one_default(customer, old_kind, None)
+        if before["kind"] != address.kind:
+            _keep_one_default(customer, before["kind"], None)
+        # Audited after the defaults are settled: unticking the only default of a kind keeps
+        # it the default, and that is no change; another address that became or stopped
+        # being the default is part of the same change.
+        changes = _changes(before, address, ADDRESS_FIELDS)
         if changes:
-            history.audit(customer.id, "update", changes, actor, entity="address",
-                          entity_id=address.id)
+            change_id = history.audit(customer.id, "update", changes, actor, entity="address",
+                                      entity_id=address.id)
+            for other in customer.addresses:
+                if other is not address and defaults_before.get(other.id) != other.is_default:
+                    history.audit(customer.id, "update",
+                                  {"is_default": (defaults_before.get(other.id), other.is_default)},
+                                  actor, entity="address", entity_id=other.id, change_id=change_id)
+        db.session.flush()
         return address
 
 
@@ -323,7 +377,9 @@ def _add_contact(customer: Customer, values: dict, actor) -> Contact:
 
 
 def add_contact(customer: Customer, data: dict, actor=None) -> Contact:
+    """Add another person at the customer (see clean_contact)."""
     with write_transaction():
+        customer_service.refuse_if_erased(customer)
         return _add_contact(customer, clean_contact(data), actor)
 
 
@@ -332,6 +388,25 @@ def _contact_of(customer: Customer, contact_id) -> Contact:
     if contact is None or contact.customer_id != customer.id:
         raise NotFound(contact_id)
     return contact
+
+
+def update_contact(customer: Customer, contact_id, data: dict, actor=None) -> Contact:
+    """Correct a contact (a new email, a new role...): the same rules as when added, email and
+    phone normalised again; keys not in ``data`` keep their stored value. Raises NotFound for
+    a contact of another customer, ValidationError naming the bad fields (nothing changed)."""
+    with write_transaction():
+        customer_service.refuse_if_erased(customer)
+        contact = _contact_of(customer, contact_id)
+        values = clean_contact(_stored_with(contact, CONTACT_FIELDS, data))
+        before = {name: getattr(contact, name) for name in CONTACT_FIELDS}
+        for name, value in values.items():
+            setattr(contact, name, value)
+        changes = _changes(before, contact, CONTACT_FIELDS)
+        if changes:
+            history.audit(customer.id, "update", changes, actor, entity="contact",
+                          entity_id=contact.id)
+        db.session.flush()
+        return contact
 
 
 def delete_contact(customer: Customer, contact_id, actor=None) -> None:

@@ -22,13 +22,14 @@ from typing import Callable, Iterable
 import phonenumbers
 from flask import current_app, has_app_context
 from rapidfuzz import fuzz, process
-from sqlalchemy import and_, column, delete, event, insert, select, table, text, union_all
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import (and_, column, delete, event, insert, literal, select, table, text,
+                        union_all)
+from sqlalchemy.orm import Session, joinedload, load_only
 
 from core.db import db, record_id
 from core.models import (Customer, CustomerPhone, CustomerSearch, CustomerStatus, Tag,
                          customer_tag)
-from core.services.normalize import clean_text, fold, phone_digits
+from core.services.normalize import clean_text, fold, phone_digits, phone_forms
 
 # Below three characters a trigram index has nothing to go on: names by prefix only.
 MIN_CONTAINS = 3
@@ -52,22 +53,9 @@ def document(first_name: str, last_name: str, company_name: str, email: str | No
     parts = [f"{first} {last}", f"{last} {first}", fold(company_name), (email or "").lower(),
              fold(number)]
     for phone in phones:
-        parts.extend(_phone_forms(phone))
+        parts.extend(phone_forms(phone))
     parts.extend(fold(t) for t in tags)
     return " | ".join(p.strip() for p in parts if p and p.strip())
-
-
-def _phone_forms(e164: str) -> list[str]:
-    forms = [phone_digits(e164)]
-    try:
-        number = phonenumbers.parse(e164, None)
-    except phonenumbers.NumberParseException:
-        return forms
-    forms.append(str(number.national_number))
-    national = phone_digits(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL))
-    if national not in forms:
-        forms.append(national)
-    return forms
 
 
 def _documents(connection, customer_ids: list[int]) -> list[dict]:
@@ -97,11 +85,29 @@ def _documents(connection, customer_ids: list[int]) -> list[dict]:
     return docs
 
 
-def _write(connection, customer_ids: list[int]) -> None:
-    docs = _documents(connection, customer_ids)
+def reindex_customers(connection, customer_ids: list[int]) -> None:
+    """Bring these customers' documents up to date from what the database holds now, on
+    ``connection`` (in its transaction). For writes that bypass the ORM; ORM changes to a
+    customer, its phones or tags are reindexed at flush without asking."""
+    _insert_documents(connection, _documents(connection, customer_ids), replace=True)
+
+
+def index_new_customers(connection, customers: Iterable[dict]) -> None:
+    """Index customers just inserted with bulk SQL, from the values written (dicts with
+    ``id``, the names, ``email_normalized``, ``phone_e164`` and ``number``): no reading back.
+    They must have no document yet and no phones or tags of their own."""
+    docs = [{"customer_id": c["id"], "document": document(
+        c.get("first_name") or "", c.get("last_name") or "", c.get("company_name") or "",
+        c.get("email_normalized"), [c["phone_e164"]] if c.get("phone_e164") else [],
+        c.get("number") or "", ())} for c in customers]
+    _insert_documents(connection, docs, replace=False)
+
+
+def _insert_documents(connection, docs: list[dict], replace: bool) -> None:
     search = CustomerSearch.__table__
     sqlite = connection.dialect.name == "sqlite"
-    if sqlite:
+    customer_ids = [d["customer_id"] for d in docs]
+    if replace and sqlite:
         # The FTS5 table indexes customer_search's text (external content): it forgets a
         # document only when told its old text. (Written here rather than by triggers: FTS5
         # flushes its pending terms at every trigger's savepoint, a hundred times slower.)
@@ -112,7 +118,8 @@ def _write(connection, customer_ids: list[int]) -> None:
                 "INSERT INTO customer_search_fts(customer_search_fts, rowid, document) "
                 "VALUES ('delete', :customer_id, :document)"),
                 [{"customer_id": cid, "document": doc} for cid, doc in old])
-    connection.execute(delete(search).where(search.c.customer_id.in_(customer_ids)))
+    if replace:
+        connection.execute(delete(search).where(search.c.customer_id.in_(customer_ids)))
     if docs:
         connection.execute(insert(search), docs)
         if sqlite:
@@ -126,7 +133,7 @@ def reindex_customer(customer) -> None:
     is reindexed at flush; call it after bulk SQL that bypasses the ORM."""
     customer_id = customer if isinstance(customer, int) else customer.id
     db.session.flush()
-    _write(db.session.connection(), [customer_id])
+    reindex_customers(db.session.connection(), [customer_id])
 
 
 def index_all_customers(connection, progress: Callable[[int, int], None] | None = None,
@@ -189,7 +196,7 @@ def _write_changed_customers(session, flush_context):
         return
     ids = sorted({p if isinstance(p, int) else p.id for p in pending} - {None})
     if ids:
-        _write(session.connection(), ids)
+        reindex_customers(session.connection(), ids)
 
 
 # -- searching -------------------------------------------------------------------------------
@@ -231,9 +238,9 @@ def _ids(stmt) -> list[int]:
     return list(db.session.execute(stmt).scalars())
 
 
-def _exact(q, conditions, limit):
-    """Exactly this customer number, email or phone: an indexed equality each, asked in one
-    statement (a round trip to PostgreSQL costs more than the lookups)."""
+def _exact_parts(q, conditions) -> list:
+    """One SELECT of (id, part) per way the text can be exactly someone: number, email, phone
+    (the customer's main phone, then their other phones), each an indexed equality."""
     wanted = [Customer.number.in_({q, q.upper()})]
     if "@" in q:
         wanted.append(Customer.email_normalized == q.lower())
@@ -242,10 +249,17 @@ def _exact(q, conditions, limit):
         wanted.append(Customer.phone_e164.in_(phones))
         wanted.append(Customer.id.in_(select(CustomerPhone.customer_id)
                                       .where(CustomerPhone.e164.in_(phones))))
+    return [select(Customer.id.label("id"), literal(part).label("part")).where(cond, *conditions)
+            for part, cond in enumerate(wanted)]
+
+
+def _exact(q, conditions, limit):
+    """Exactly this customer number, email or phone, asked in one statement (a round trip to
+    PostgreSQL costs more than the lookups)."""
     # UNION ALL rather than OR: each part keeps its own index.
-    parts = [select(Customer.id).where(cond, *conditions) for cond in wanted]
+    parts = _exact_parts(q, conditions)
     stmt = parts[0] if len(parts) == 1 else union_all(*parts)
-    return list(dict.fromkeys(db.session.execute(stmt).scalars()))[:limit]
+    return list(dict.fromkeys(row.id for row in db.session.execute(stmt)))[:limit]
 
 
 def _prefix(column_, value):
@@ -368,7 +382,20 @@ def ranked_ids(q: str, conditions: Iterable = (), limit: int = 50,
     conditions = list(conditions)
     if not q:
         return []
-    result: dict[int, None] = {}
+    first = _first_tier(_exact(q, conditions, limit), _provided(q, conditions, limit), limit)
+    if exact_wins and first:
+        return first
+    return _beyond_first_tier(q, conditions, limit, first)
+
+
+def _first_tier(exact: list[int], provided: list[int], limit: int) -> list[int]:
+    """Exact matches, then what plugins' providers found, without repeats, at most ``limit``."""
+    return list(dict.fromkeys(exact[:limit] + provided))[:limit]
+
+
+def _beyond_first_tier(q: str, conditions: list, limit: int, first: list[int]) -> list[int]:
+    """Tiers 1-3 after ``first``, until ``limit`` ids are found."""
+    result = dict.fromkeys(first)
 
     def add(ids):
         for i in ids:
@@ -376,10 +403,6 @@ def ranked_ids(q: str, conditions: Iterable = (), limit: int = 50,
                 return
             result.setdefault(i)
 
-    add(_exact(q, conditions, limit))
-    add(_provided(q, conditions, limit))
-    if exact_wins and result:
-        return list(result)
     for tier in (_name_prefix, _contains):
         if len(result) >= limit:
             break
@@ -391,12 +414,43 @@ def ranked_ids(q: str, conditions: Iterable = (), limit: int = 50,
 
 def lookup(q: str, limit: int = 10) -> list[Customer]:
     """The till's customer lookup: the best matches among active customers only (an inactive,
-    merged or erased customer cannot be picked at the till)."""
+    merged or erased customer cannot be picked at the till).
+
+    Ranked as ``ranked_ids(q, active, limit, exact_wins=True)``; the till's usual question (a
+    scanned number, a typed phone or email) is answered by one indexed statement that returns
+    the customers and their segments together."""
+    q = clean_text(q)[:200]
+    if not q:
+        return []
     active = [Customer.status == CustomerStatus.active.value, Customer.merged_into_id.is_(None),
               Customer.erased_at.is_(None)]
-    ids = ranked_ids(q, active, limit, exact_wins=True)
+    parts = _exact_parts(q, active)
+    hits = (parts[0] if len(parts) == 1 else union_all(*parts)).subquery()
+    # A customer found by several parts repeats: enough rows for ``limit`` distinct ones.
+    rows = db.session.execute(
+        select(Customer).join(hits, hits.c.id == Customer.id).options(*_till_loading())
+        .order_by(hits.c.part, Customer.id).limit(limit * len(parts))).scalars()
+    exact = list({c.id: c for c in rows}.values())[:limit]  # first seen first (one object per id)
+    provided = _provided(q, active, limit)
+    if not exact and not provided:
+        return _till_customers(_beyond_first_tier(q, active, limit, []))
+    ids = _first_tier([c.id for c in exact], provided, limit)
+    loaded = {c.id: c for c in exact}
+    if len(loaded) < len(ids):
+        loaded.update((c.id, c) for c in _till_customers([i for i in ids if i not in loaded]))
+    return [loaded[i] for i in ids if i in loaded]
+
+
+# What the till shows of a customer (core/api/lookup.py): only these columns, with the segment.
+def _till_loading() -> tuple:
+    return (load_only(Customer.number, Customer.kind, Customer.first_name, Customer.last_name,
+                      Customer.company_name, Customer.email, Customer.phone, Customer.segment_id),
+            joinedload(Customer.segment))
+
+
+def _till_customers(ids: list[int]) -> list[Customer]:
     if not ids:
         return []
     by_id = {c.id: c for c in db.session.execute(
-        select(Customer).options(joinedload(Customer.segment)).where(Customer.id.in_(ids))).scalars()}
+        select(Customer).options(*_till_loading()).where(Customer.id.in_(ids))).scalars()}
     return [by_id[i] for i in ids if i in by_id]

@@ -1,53 +1,44 @@
-"""The import screen: upload a CSV, check the column mapping, read the dry run's report of bad
-rows, then import. The uploaded file waits in the instance folder between the steps (it is too
-big for the session cookie), under a random name only its uploader's steps open."""
+"""The import screen: upload a CSV, check the column mapping, then follow the dry run and the
+import on their own page while they run in the background (core/services/import_runs.py):
+a progress bar, then the report of bad rows. The Runs list shows recent imports."""
 
 from __future__ import annotations
 
-import os
-import re
-import secrets
-from pathlib import Path
-
-from flask import abort, current_app, flash, redirect, request, url_for
+from flask import abort, current_app, flash, jsonify, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
-from flask_appbuilder.security.decorators import permission_name
+from flask_appbuilder.security.decorators import has_access_api, permission_name
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from core.errors import ValidationError
-from core.services import importer
+from core.errors import NotFound, ValidationError
+from core.services import import_runs, importer
+from core.views.common import allowed
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 ENCODINGS = (("auto", "Detect (UTF-8 or Windows-1252)"), ("utf-8", "UTF-8"),
              ("cp1252", "Windows-1252"), ("latin-1", "Latin-1 (ISO-8859-1)"))
-REPORT_LIMIT = 500  # errors listed on screen; the counts cover them all
-_TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,60}$")
-
-
-def _upload_dir() -> Path:
-    path = Path(current_app.instance_path) / "imports"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def _upload_path(token: str) -> Path:
-    if not _TOKEN.match(token or ""):
-        abort(404)
-    path = _upload_dir() / f"{current_user.id}-{token}.csv"
-    if not path.exists():
-        abort(404)
-    return path
+# Whoever holds this sees every user's runs; everyone else sees their own.
+SEE_ALL = "can_see_all_imports"
 
 
 class ImportView(BaseView):
     route_base = "/customers/import"
     default_view = "upload"
     class_permission_name = "ImportView"
-    base_permissions = ["can_import"]
+    base_permissions = ["can_import", SEE_ALL]
 
     def _max_bytes(self) -> int:
         return current_app.config.get("IMPORT_MAX_BYTES", DEFAULT_MAX_BYTES)
+
+    @staticmethod
+    def _encoding() -> str:
+        encoding = request.values.get("encoding", "auto")
+        return encoding if encoding in dict(ENCODINGS) else "auto"
+
+    @staticmethod
+    def _key() -> str:
+        key = request.values.get("key")
+        return key if key in importer.KEYS else "number"
 
     @expose("/", methods=["GET", "POST"])
     @has_access
@@ -63,62 +54,112 @@ class ImportView(BaseView):
                 error = _("The file is larger than %(mb)d MB; split it into smaller files.",
                           mb=self._max_bytes() // (1024 * 1024))
             else:
-                encoding = request.form.get("encoding", "auto")
-                encoding = encoding if encoding in dict(ENCODINGS) else "auto"
+                encoding = self._encoding()
                 try:
                     importer.read_csv(data, encoding)
                 except ValidationError as exc:
                     error = exc.errors.get("file") or " ".join(map(str, exc.errors.values()))
                 else:
-                    token = secrets.token_urlsafe(24)
-                    (_upload_dir() / f"{current_user.id}-{token}.csv").write_bytes(data)
-                    return redirect(url_for("ImportView.mapping", token=token, encoding=encoding))
+                    token = import_runs.store_upload(current_user.id, data)
+                    return redirect(url_for("ImportView.mapping", token=token, encoding=encoding,
+                                            name=upload.filename[:255]))
         return self.render_template("regulars/import/upload.html", error=error,
-                                    encodings=ENCODINGS, max_mb=self._max_bytes() // (1024 * 1024))
+                                    encodings=ENCODINGS, max_mb=self._max_bytes() // (1024 * 1024),
+                                    runs_url=url_for("ImportView.runs"))
 
     def _read(self, token: str):
-        encoding = request.values.get("encoding", "auto")
-        encoding = encoding if encoding in dict(ENCODINGS) else "auto"
-        csv_file = importer.read_csv(_upload_path(token).read_bytes(), encoding)
-        return csv_file, encoding
-
-    def _mapping_from_form(self, headers):
-        return {h: request.form.get(f"map-{i}", "") for i, h in enumerate(headers)}
+        path = import_runs.stored_upload(current_user.id, token)
+        if path is None:
+            abort(404)
+        return importer.read_csv(path.read_bytes(), self._encoding())
 
     @expose("/<token>/mapping", methods=["GET", "POST"])
     @has_access
     @permission_name("import")
     def mapping(self, token):
-        csv_file, encoding = self._read(token)
-        key = request.values.get("key") if request.values.get("key") in importer.KEYS else "number"
-        if request.method == "POST":
-            mapping = self._mapping_from_form(csv_file.headers)
+        csv_file = self._read(token)
+        headers = csv_file.headers
+        chosen = [request.values.get(f"map-{i}") for i in range(len(headers))]
+        if any(c is not None for c in chosen):  # sent back by the form or "Change columns"
+            mapping = {h: c or "" for h, c in zip(headers, chosen)}
         else:
-            mapping = importer.guess_mapping(csv_file.headers)
-        report = errors = None
+            mapping = importer.guess_mapping(headers)
+        name = request.values.get("name", "")
+        errors = None
         if request.method == "POST":
             try:
-                report = importer.run(csv_file, mapping, key=key, dry_run=True, actor=current_user)
+                run = import_runs.start(current_user.id, name, token, self._encoding(),
+                                        [(h, mapping.get(h, "")) for h in headers], self._key(),
+                                        dry_run=True)
             except ValidationError as exc:
                 errors = exc.errors
+            else:
+                return redirect(url_for("ImportView.show_run", run_id=run.id))
         return self.render_template(
             "regulars/import/mapping.html", token=token, csv_file=csv_file, mapping=mapping,
-            fields=importer.importable_fields(), key=key, encoding=encoding, report=report,
-            errors=errors, sample=csv_file.rows[:3], limit=REPORT_LIMIT)
+            fields=importer.importable_fields(), key=self._key(), encoding=self._encoding(),
+            name=name, errors=errors, sample=csv_file.rows[:3])
 
-    @expose("/<token>/run", methods=["POST"])
+    def _run(self, run_id, see_all=None):
+        try:
+            return import_runs.get(run_id, current_user.id,
+                                   see_all=allowed(SEE_ALL, "ImportView") if see_all is None
+                                   else see_all)
+        except NotFound:
+            abort(404)
+
+    @expose("/runs/<run_id>/import", methods=["POST"])
     @has_access
     @permission_name("import")
-    def run(self, token):
-        path = _upload_path(token)
-        csv_file, encoding = self._read(token)
-        key = request.form.get("key") if request.form.get("key") in importer.KEYS else "number"
-        mapping = self._mapping_from_form(csv_file.headers)
+    def import_checked(self, run_id):
+        """Import the file of a finished dry run, with the columns it was checked with."""
+        checked = self._run(run_id, see_all=False)  # only the uploader's own file can be imported
+        if not checked.dry_run or import_runs.status_of(checked) != "done":
+            abort(404)
         try:
-            result = importer.run(csv_file, mapping, key=key, actor=current_user)
+            run = import_runs.start(current_user.id, checked.file_name, checked.upload_token,
+                                    checked.encoding, [tuple(c) for c in checked.mapping],
+                                    checked.key, dry_run=False)
         except ValidationError as exc:
             flash(" ".join(map(str, exc.errors.values())), "danger")
-            return redirect(url_for("ImportView.mapping", token=token, encoding=encoding))
-        os.unlink(path)
-        return self.render_template("regulars/import/result.html", result=result,
-                                    limit=REPORT_LIMIT)
+            return redirect(url_for("ImportView.show_run", run_id=checked.id))
+        return redirect(url_for("ImportView.show_run", run_id=run.id))
+
+    @expose("/runs/<run_id>")
+    @has_access
+    @permission_name("import")
+    def show_run(self, run_id):
+        run = self._run(run_id)
+        status = import_runs.status_of(run)
+        change_columns = None
+        if run.dry_run and run.user_fk == current_user.id and import_runs.file_waiting(run):
+            change_columns = url_for("ImportView.mapping", token=run.upload_token,
+                                     encoding=run.encoding, key=run.key, name=run.file_name,
+                                     **{f"map-{i}": f for i, (_c, f) in enumerate(run.mapping)})
+        return self.render_template(
+            "regulars/import/run.html", run=run, status=status,
+            percent=import_runs.percent(run), change_columns=change_columns,
+            can_import=run.dry_run and status == "done" and run.rows - run.failed > 0
+            and change_columns is not None,
+            progress_url=url_for("ImportView.run_progress", run_id=run.id),
+            limit=import_runs.REPORT_LIMIT)
+
+    @expose("/runs/<run_id>/progress")
+    @has_access_api
+    @permission_name("import")
+    def run_progress(self, run_id):
+        try:
+            run = import_runs.get(run_id, current_user.id, see_all=allowed(SEE_ALL, "ImportView"))
+        except NotFound:
+            return jsonify(message=_("There is no such import.")), 404
+        return jsonify(import_runs.progress(run))
+
+    @expose("/runs/")
+    @has_access
+    @permission_name("import")
+    def runs(self):
+        see_all = allowed(SEE_ALL, "ImportView")
+        runs = import_runs.recent(current_user.id, see_all=see_all)
+        return self.render_template("regulars/import/runs.html", runs=runs, see_all=see_all,
+                                    status_of=import_runs.status_of,
+                                    percent=import_runs.percent)

@@ -4,6 +4,8 @@ reveal an identity number, tag suggestions) and the Segments screen."""
 from __future__ import annotations
 
 import functools
+from decimal import Decimal
+from typing import Callable, NamedTuple
 
 import babel
 import pycountry
@@ -118,27 +120,8 @@ def _core_fields() -> dict:
         "industry": StringField(_l("Industry"), validators=[Length(max=100)]),
         "payment_terms": SelectField(_l("Payment terms"), validate_choice=False, choices=_none(_l("—")) + [
             (str(d), _("Net %(days)d", days=d)) for d in current_app.config["PAYMENT_TERMS"]]),
-        "address_kind": SelectField(_l("Address kind"), validate_choice=False,
-                                    choices=list(record_service.ADDRESS_KINDS.items())),
-        "address_is_default": BooleanField(_l("Default address of its kind")),
-        "address_line1": StringField(_l("Street and number"), validators=[Length(max=200)]),
-        "address_line2": StringField(_l("Address line 2"), validators=[Length(max=200)]),
-        "address_city": StringField(_l("Town or city"), validators=[Length(max=100)]),
-        "address_region": StringField(_l("State / region"), validators=[Length(max=100)]),
-        "address_postal_code": StringField(_l("Postal code"), validators=[Length(max=20)]),
-        "address_country": SelectField(_l("Country"), validate_choice=False,
-                                       choices=_none(_l("—")) + _countries()),
-        "address_latitude": StringField(_l("Latitude (optional)"), validators=[Length(max=20)],
-                                        render_kw={"inputmode": "decimal"}),
-        "address_longitude": StringField(_l("Longitude (optional)"), validators=[Length(max=20)],
-                                         render_kw={"inputmode": "decimal"}),
-        "person_name": StringField(_l("Contact name"), validators=[Length(max=200)]),
-        "person_role": StringField(_l("Role"), validators=[Length(max=100)]),
-        "person_email": StringField(_l("Contact email"), validators=[Length(max=254)],
-                                    render_kw={"type": "email"}),
-        "person_phone": StringField(_l("Contact phone"), validators=[Length(max=40)],
-                                    render_kw={"type": "tel"}),
-        "person_is_billing": BooleanField(_l("Billing contact")),
+        **{"address_" + name: field for name, field in _address_fields().items()},
+        **{"person_" + name: field for name, field in _contact_fields().items()},
         "driver_licence": StringField(_l("Driver's licence number"), validators=[Length(max=30)],
                                       render_kw={"autocomplete": "off"},
                                       description=_l("Stored encrypted. Leave empty to keep the stored number.")),
@@ -160,6 +143,49 @@ def _core_fields() -> dict:
                             description=_l("Separate tags with commas."),
                             render_kw={"list": "tag-suggestions", "autocomplete": "off"}),
         "reseller_id": StringField(_l("Reseller (customer number)"), validators=[Length(max=32)]),
+    }
+
+
+def _address_fields() -> dict:
+    """An address's fields, named as the service names them (the wizard adds "address_")."""
+    return {
+        "kind": SelectField(_l("Address kind"), validate_choice=False,
+                            choices=list(record_service.ADDRESS_KINDS.items())),
+        "is_default": BooleanField(_l("Default address of its kind")),
+        "line1": StringField(_l("Street and number"), validators=[Length(max=200)]),
+        "line2": StringField(_l("Address line 2"), validators=[Length(max=200)]),
+        "city": StringField(_l("Town or city"), validators=[Length(max=100)]),
+        "region": StringField(_l("State / region"), validators=[Length(max=100)]),
+        "postal_code": StringField(_l("Postal code"), validators=[Length(max=20)]),
+        "country": SelectField(_l("Country"), validate_choice=False,
+                               choices=_none(_l("—")) + _countries()),
+        "latitude": StringField(_l("Latitude (optional)"), validators=[Length(max=20)],
+                                render_kw={"inputmode": "decimal"}),
+        "longitude": StringField(_l("Longitude (optional)"), validators=[Length(max=20)],
+                                 render_kw={"inputmode": "decimal"}),
+    }
+
+
+def _contact_fields() -> dict:
+    """A contact's fields, named as the service names them (the wizard adds "person_")."""
+    return {
+        "name": StringField(_l("Contact name"), validators=[Length(max=200)]),
+        "role": StringField(_l("Role"), validators=[Length(max=100)]),
+        "email": StringField(_l("Contact email"), validators=[Length(max=254)],
+                             render_kw={"type": "email"}),
+        "phone": StringField(_l("Contact phone"), validators=[Length(max=40)],
+                             render_kw={"type": "tel"}),
+        "is_billing": BooleanField(_l("Billing contact")),
+    }
+
+
+def _phone_fields() -> dict:
+    """One of the other phones: its label and number."""
+    return {
+        "label": SelectField(_l("Label"), validate_choice=False,
+                             choices=list(record_service.PHONE_LABELS.items())),
+        "number": StringField(_l("Phone number"), validators=[Length(max=40)],
+                              render_kw={"type": "tel"}),
     }
 
 
@@ -324,8 +350,86 @@ def _language_name(code: str) -> str:
         return code
 
 
+class PartEdit(NamedTuple):
+    """How the wizard corrects one kind of part of the record on its own small form."""
+
+    title: str
+    fields: Callable[[], dict]
+    rows: Callable
+    update: Callable
+    step: str
+    saved: str
+
+
+PART_EDITS = {
+    "phone": PartEdit(_l("Edit phone"), _phone_fields, lambda c: c.phones,
+                      record_service.update_phone, "basic", _l("Phone number saved.")),
+    "address": PartEdit(_l("Edit address"), _address_fields, lambda c: c.addresses,
+                        record_service.update_address, "addresses", _l("Address saved.")),
+    "contact": PartEdit(_l("Edit contact"), _contact_fields, lambda c: c.contacts,
+                        record_service.update_contact, "addresses", _l("Contact saved.")),
+}
+
+
+def _shown(value) -> object:
+    """A stored value as its form field shows it."""
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        # 51.500000 is stored; 51.5 is what was typed.
+        return format(value.normalize(), "f")
+    return value
+
+
 class CustomerRecordViews:
     """The record's small actions, mixed into CustomerView so they share its permissions."""
+
+    def _edit_part(self, customer_id, kind: str, part_id):
+        """Show one phone, address or contact pre-filled, or save it and go back to its step."""
+        customer = self._customer(customer_id)
+        edit = PART_EDITS[kind]
+        row = next((r for r in edit.rows(customer) if r.id == part_id), None)
+        if row is None:
+            abort(404)
+        fields = edit.fields()
+        form_class = type(f"Edit{kind.title()}Form", (DynamicForm,), fields)
+        if request.method == "POST":
+            form = form_class()
+        else:
+            form = form_class(data={name: _shown(getattr(row, name)) for name in fields})
+        if form.validate_on_submit():
+            data = {name: "" if form[name].data is None else form[name].data for name in fields}
+            try:
+                edit.update(customer, part_id, data, actor=current_user)
+            except NotFound:
+                abort(404)
+            except ValidationError as exc:
+                show_errors(form, exc)
+            else:
+                flash(str(edit.saved), "success")
+                return self._back(customer, edit.step)
+        return self.render_template(
+            "regulars/customers/part_form.html", form=form, names=list(fields), customer=customer,
+            title=edit.title, back=url_for("CustomerView.edit", customer_id=customer.id,
+                                           step=edit.step))
+
+    @expose("/<int:customer_id>/phones/<int:phone_id>/edit", methods=["GET", "POST"])
+    @has_access
+    @permission_name("edit")
+    def edit_phone(self, customer_id, phone_id):
+        return self._edit_part(customer_id, "phone", phone_id)
+
+    @expose("/<int:customer_id>/addresses/<int:address_id>/edit", methods=["GET", "POST"])
+    @has_access
+    @permission_name("edit")
+    def edit_address(self, customer_id, address_id):
+        return self._edit_part(customer_id, "address", address_id)
+
+    @expose("/<int:customer_id>/contacts/<int:contact_id>/edit", methods=["GET", "POST"])
+    @has_access
+    @permission_name("edit")
+    def edit_contact(self, customer_id, contact_id):
+        return self._edit_part(customer_id, "contact", contact_id)
 
     def _customer(self, customer_id):
         try:

@@ -6,17 +6,14 @@ Errors: 400 for a body that is not a JSON object, 404 JSON for an unknown id,
 
 from __future__ import annotations
 
-import json
 from datetime import date
-from decimal import Decimal
 
 from flask import request
-from flask_appbuilder.api import BaseApi, expose, safe
+from flask_appbuilder.api import expose, safe
 from flask_appbuilder.security.decorators import permission_name, protect
 from flask_babel import gettext as _
-from flask_login import current_user
 
-from core.sdk import NotFound, ValidationError, plugin_host
+from core.sdk import JsonApi, NotFound, ValidationError, plugin_host
 from plugins.fxrates import services
 
 
@@ -34,32 +31,14 @@ def rate_json(rate) -> dict:
     }
 
 
-class FxRatesApi(BaseApi):
+class FxRatesApi(JsonApi):
     resource_name = "fxrates"
     class_permission_name = "FxRatesApi"
     openapi_spec_tag = "FX rates"
-    allow_browser_login = True
     method_permission_name = {"get_list": "get", "get": "get", "rate": "get", "post": "post",
                               "put": "put", "delete": "delete"}
 
-    # -- answers and input -------------------------------------------------------------------
-
-    def invalid(self, errors: dict):
-        status = 400 if set(errors) == {"_"} else 422
-        return self.response(status, message=_("Some fields are not valid."), errors=errors)
-
-    def json_body(self) -> dict:
-        """The request's JSON object, numbers read as Decimal so a rate never passes a float."""
-        if not request.is_json:
-            raise ValidationError({"_": _("Send a JSON object with Content-Type: application/json.")})
-        try:
-            body = json.loads(request.get_data(as_text=True) or "null", parse_float=Decimal,
-                              parse_constant=lambda name: name)
-        except ValueError:
-            raise ValidationError({"_": _("The request body is not valid JSON.")}) from None
-        if not isinstance(body, dict):
-            raise ValidationError({"_": _("The request body must be a JSON object.")})
-        return body
+    # -- input (JsonApi reads the body and answers errors) -----------------------------------
 
     @staticmethod
     def customer_id_param(raw, field: str = "customer_id"):
@@ -206,7 +185,7 @@ class FxRatesApi(BaseApi):
                 except NotFound:
                     raise ValidationError({"customer_id": _("No customer has id %(id)s.",
                                                             id=customer_id)}) from None
-            rate = services.create(body, customer=customer, actor=current_user)
+            rate = services.create(body, customer=customer, actor=self.actor())
         except ValidationError as exc:
             return self.invalid(exc.errors)
         return self.response(201, id=rate.id, result=rate_json(rate))
@@ -236,7 +215,7 @@ class FxRatesApi(BaseApi):
         except NotFound:
             return self.response_404()
         try:
-            services.update(rate, self.json_body(), actor=current_user)
+            services.update(rate, self.json_body(), actor=self.actor())
         except ValidationError as exc:
             return self.invalid(exc.errors)
         return self.response(200, result=rate_json(rate))

@@ -20,11 +20,10 @@ from core.sdk import (NotFound, ValidationError, db, get_customer, record_activi
 from plugins.fxrates.models import ExchangeRate, WriteLock
 
 FIELDS = ("base", "quote", "rate", "valid_from", "valid_to")
-# Rates are stored as NUMERIC(20, 10). SQLite keeps NUMERIC values as 8-byte floats, exact to 15
-# significant digits, so a rate is limited to what every database stores unchanged.
+# Rates are stored exactly (core.db.Rate: ten decimal places, up to 922,337,203.6854775807 on
+# every database). The limit people see is a round number below that.
 MAX_DECIMAL_PLACES = 10
-MAX_DIGITS = 15
-RATE_LIMIT = Decimal(10) ** 10
+RATE_LIMIT = Decimal(900_000_000)
 QUANTUM = Decimal(1).scaleb(-MAX_DECIMAL_PLACES)
 LOCK_NAME = "rates"
 
@@ -66,11 +65,9 @@ def parse_rate(raw, errors: dict, field: str = "rate") -> Decimal | None:
     elif value <= 0:
         errors[field] = _("The rate must be more than zero.")
     elif value >= RATE_LIMIT:
-        errors[field] = _("The rate must be less than 10,000,000,000.")
+        errors[field] = _("The rate must be less than 900,000,000.")
     elif value != value.quantize(QUANTUM, rounding=ROUND_HALF_EVEN):
         errors[field] = _("Use at most %(n)d decimal places.", n=MAX_DECIMAL_PLACES)
-    elif len(value.normalize().as_tuple().digits) > MAX_DIGITS:
-        errors[field] = _("Use at most %(n)d digits.", n=MAX_DIGITS)
     else:
         return value
     return None

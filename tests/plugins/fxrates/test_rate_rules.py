@@ -55,14 +55,22 @@ def test_a_rate_with_more_decimals_than_can_be_kept_is_refused(ctx):
     assert "decimal places" in refused(rate_data(rate="1.12345678901"))["rate"]
 
 
-def test_a_rate_with_fifteen_digits_is_kept_exactly(ctx):
-    rate = services.create(rate_data(quote="IDR", rate="21345.1234567891"))
+def test_a_rate_with_nineteen_digits_is_kept_exactly(ctx):
+    rate = services.create(rate_data(quote="IDR", rate="123456789.1234567891"))
 
-    assert services.get(rate.id).rate == Decimal("21345.1234567891")
+    assert services.get(rate.id).rate == Decimal("123456789.1234567891")
 
 
-def test_a_rate_with_more_digits_than_every_database_keeps_is_refused(ctx):
-    assert "digits" in refused(rate_data(quote="IDR", rate="213456.1234567891"))["rate"]
+def test_the_largest_rate_allowed_is_kept_exactly(ctx):
+    rate = services.create(rate_data(quote="IRR", rate="899999999.9999999999"))
+
+    assert services.get(rate.id).rate == Decimal("899999999.9999999999")
+
+
+@pytest.mark.parametrize("typed", ["900000000", "1234567890.1234567891"])
+def test_a_rate_beyond_what_every_database_keeps_exactly_is_refused(ctx, typed):
+    assert refused(rate_data(quote="IRR", rate=typed))["rate"] == \
+        "The rate must be less than 900,000,000."
 
 
 def test_a_float_is_never_taken_as_a_rate(ctx):
