@@ -28,6 +28,15 @@ class CustomerStatus(str, enum.Enum):
         return {"active": _l("Active"), "inactive": _l("Inactive")}[self.value]
 
 
+def display_name(kind, first_name, last_name, company_name, email, number) -> str:
+    """How a customer is named on screens and at the till: a business by its company name, a
+    person by first and last name, else whatever identifies them."""
+    person = " ".join(p for p in (first_name, last_name) if p)
+    if kind == CustomerType.business.value and company_name:
+        return company_name
+    return person or company_name or email or number
+
+
 class Customer(Model):
     __tablename__ = "customer"
 
@@ -105,10 +114,8 @@ class Customer(Model):
 
     @property
     def display_name(self) -> str:
-        person = " ".join(p for p in (self.first_name, self.last_name) if p)
-        if self.kind == CustomerType.business.value and self.company_name:
-            return self.company_name
-        return person or self.company_name or self.email or self.number
+        return display_name(self.kind, self.first_name, self.last_name, self.company_name,
+                            self.email, self.number)
 
     @property
     def is_active(self) -> bool:

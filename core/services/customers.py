@@ -36,6 +36,9 @@ PROFILE_FIELDS = ("date_of_birth", "tax_id", "tax_country", "registration_number
                   "contact_email", "contact_sms", "contact_phone", "contact_post", "go_green",
                   "segment_id", "reseller_id", "driver_licence", "national_id")
 EDITABLE = TEXT_FIELDS + PROFILE_FIELDS
+_EDITABLE = frozenset(EDITABLE)
+_KINDS = frozenset(t.value for t in CustomerType)
+_STATUSES = frozenset(s.value for s in CustomerStatus)
 LIMITS = {"number": 32, "first_name": 100, "last_name": 100, "company_name": 200, "email": 254,
           "phone": 40, "tax_id": 40, "registration_number": 60, "industry": 100,
           "driver_licence": 30, "national_id": 30}
@@ -74,7 +77,7 @@ def _clean(data: dict[str, Any], current: Customer | None, require_email: bool,
     by a caller checking many rows, e.g. the importer) saves one query per row."""
     errors: dict[str, str] = {}
     out: dict[str, Any] = {}
-    unknown = set(data) - set(EDITABLE)
+    unknown = data.keys() - _EDITABLE
     for name in sorted(unknown):
         errors[name] = _("Unknown field.")
 
@@ -100,12 +103,12 @@ def _clean(data: dict[str, Any], current: Customer | None, require_email: bool,
 
     if "kind" in out or current is None:
         kind = out.get("kind") or CustomerType.individual.value
-        if kind not in {t.value for t in CustomerType}:
+        if kind not in _KINDS:
             errors["kind"] = _("Choose Individual or Business.")
         out["kind"] = kind
     if "status" in out or current is None:
         status = out.get("status") or CustomerStatus.active.value
-        if status not in {s.value for s in CustomerStatus}:
+        if status not in _STATUSES:
             errors["status"] = _("Choose Active or Inactive.")
         out["status"] = status
 

@@ -244,6 +244,16 @@ def progress(run: ImportRun) -> dict:
     }
 
 
+def import_of(run: ImportRun) -> ImportRun | None:
+    """The latest import started from this dry run's file, if there is one."""
+    if not run.dry_run:
+        return None
+    return db.session.execute(
+        select(ImportRun).where(ImportRun.upload_token == run.upload_token,
+                                ImportRun.dry_run.is_(False))
+        .order_by(ImportRun.id.desc()).limit(1)).scalar()
+
+
 def file_waiting(run: ImportRun) -> bool:
     """Whether the run's uploaded file is still there to import (after a dry run)."""
     return run.user_fk is not None and stored_upload(run.user_fk, run.upload_token) is not None

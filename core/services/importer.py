@@ -353,8 +353,9 @@ def _worker_count() -> int:
 
 class _ContactChecks:
     """The emails and phone numbers of every batch, checked by ``normalize.check_contacts`` in
-    worker processes while earlier batches are written. A file of one batch, or a machine with
-    no spare core, checks them in the process as it goes (``results`` gives None)."""
+    worker processes while earlier batches are written. A batch the workers have not started
+    when its turn comes is checked in the process instead of waited for, and so is every batch
+    of a file of one batch or on a machine with no spare core (``results`` gives None)."""
 
     def __init__(self, stack: ExitStack, batches, columns, width: int, region: str):
         self.futures: list[Future] = []
@@ -385,8 +386,13 @@ class _ContactChecks:
     def results(self, index: int) -> dict | None:
         if index >= len(self.futures):
             return None
+        future = self.futures[index]
+        if not future.done() and future.cancel():
+            # The workers have not reached this batch yet: check it here rather than wait
+            # (the dry run outpaces them; an import, which also writes, seldom does).
+            return None
         try:
-            return self.futures[index].result()
+            return future.result()
         except Exception as exc:  # a dead worker costs speed, never the import
             log.warning("Import checks run in the process: %s", exc)
             self.futures = []

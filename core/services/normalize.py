@@ -21,12 +21,18 @@ from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_NOT_ASCII_DIGIT = re.compile(r"[^0-9]+")
 
 
 def clean_text(value) -> str:
     """Strip surrounding space and control characters from a one-line text value."""
     if value is None:
         return ""
+    if isinstance(value, str) and value.isprintable() and value[:1] != " " \
+            and value[-1:] != " " and "  " not in value:
+        # Nothing to strip (the common case, checked in C): a printable string holds no
+        # control characters, and its only whitespace is the ASCII space.
+        return value
     value = _CONTROL.sub("", str(value)).replace("\r", " ").replace("\n", " ").replace("\t", " ")
     return " ".join(value.split())
 
@@ -158,4 +164,8 @@ def phone_forms(e164: str) -> tuple[str, ...]:
 
 
 def phone_digits(value: str) -> str:
-    return "".join(c for c in value or "" if c.isdigit())
+    if not value:
+        return ""
+    if value.isascii():  # the usual case: str.isdigit() is [0-9] there
+        return _NOT_ASCII_DIGIT.sub("", value)
+    return "".join(c for c in value if c.isdigit())

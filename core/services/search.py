@@ -16,19 +16,23 @@ hundred customers and at millions.
 
 from __future__ import annotations
 
+import functools
 import re
-from typing import Callable, Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Callable, Iterable, NamedTuple
 
 import phonenumbers
 from flask import current_app, has_app_context
 from rapidfuzz import fuzz, process
-from sqlalchemy import (and_, column, delete, event, insert, literal, select, table, text,
-                        union_all)
-from sqlalchemy.orm import Session, joinedload, load_only
+from sqlalchemy import (and_, bindparam, column, delete, event, insert, literal, select, table,
+                        text, union_all)
+from sqlalchemy.orm import Session
 
 from core.db import db, record_id
-from core.models import (Customer, CustomerPhone, CustomerSearch, CustomerStatus, Tag,
+from core.models import (Customer, CustomerPhone, CustomerSearch, CustomerStatus, Segment, Tag,
                          customer_tag)
+from core.models.customer import display_name
 from core.services.normalize import clean_text, fold, phone_digits, phone_forms
 
 # Below three characters a trigram index has nothing to go on: names by prefix only.
@@ -238,19 +242,30 @@ def _ids(stmt) -> list[int]:
     return list(db.session.execute(stmt).scalars())
 
 
-def _exact_parts(q, conditions) -> list:
-    """One SELECT of (id, part) per way the text can be exactly someone: number, email, phone
-    (the customer's main phone, then their other phones), each an indexed equality."""
-    wanted = [Customer.number.in_({q, q.upper()})]
-    if "@" in q:
-        wanted.append(Customer.email_normalized == q.lower())
-    phones = _typed_phones(q)
-    if phones:
+def _exact_values(q: str) -> tuple[list[str], str | None, list[str] | None]:
+    """What the text would be if it were exactly someone's number, email or phones."""
+    phones = sorted(_typed_phones(q))
+    return sorted({q, q.upper()}), (q.lower() if "@" in q else None), (phones or None)
+
+
+def _exact_conditions(numbers, email, phones) -> list:
+    """One condition per way the text can be exactly someone: number, email, phone (the
+    customer's main phone, then their other phones), each an indexed equality. The values may
+    be bound parameters (the till's statement is built once)."""
+    wanted = [Customer.number.in_(numbers)]
+    if email is not None:
+        wanted.append(Customer.email_normalized == email)
+    if phones is not None:
         wanted.append(Customer.phone_e164.in_(phones))
         wanted.append(Customer.id.in_(select(CustomerPhone.customer_id)
                                       .where(CustomerPhone.e164.in_(phones))))
+    return wanted
+
+
+def _exact_parts(q, conditions) -> list:
+    """One SELECT of (id, part) per way the text can be exactly someone."""
     return [select(Customer.id.label("id"), literal(part).label("part")).where(cond, *conditions)
-            for part, cond in enumerate(wanted)]
+            for part, cond in enumerate(_exact_conditions(*_exact_values(q)))]
 
 
 def _exact(q, conditions, limit):
@@ -412,45 +427,117 @@ def _beyond_first_tier(q: str, conditions: list, limit: int, first: list[int]) -
     return list(result)
 
 
-def lookup(q: str, limit: int = 10) -> list[Customer]:
+class TillSegment(NamedTuple):
+    name: str
+    discount_percent: Decimal
+    price_level: str
+
+
+@dataclass(frozen=True)
+class TillMatch:
+    """What the till is told of a customer it looked up (core/api/lookup.py)."""
+
+    id: int
+    number: str
+    kind: str
+    first_name: str
+    last_name: str
+    company_name: str
+    email: str | None
+    phone: str | None
+    segment: TillSegment | None
+
+    @property
+    def display_name(self) -> str:
+        return display_name(self.kind, self.first_name, self.last_name, self.company_name,
+                            self.email, self.number)
+
+
+# The most rows the till's exact statement reads: a phone a family shares can be several
+# customers', and one customer can match by several parts.
+_TILL_ROWS = 200
+
+
+def lookup(q: str, limit: int = 10) -> list[TillMatch]:
     """The till's customer lookup: the best matches among active customers only (an inactive,
     merged or erased customer cannot be picked at the till).
 
-    Ranked as ``ranked_ids(q, active, limit, exact_wins=True)``; the till's usual question (a
-    scanned number, a typed phone or email) is answered by one indexed statement that returns
-    the customers and their segments together."""
+    Ranked as ``ranked_ids(q, active, limit, exact_wins=True)``. The till's usual question (a
+    scanned number, a typed phone or email) is answered by one indexed statement, built once
+    per process, that returns the customers and their segments as plain rows: the lookup
+    costs little more than the SELECT itself."""
     q = clean_text(q)[:200]
     if not q:
         return []
-    active = [Customer.status == CustomerStatus.active.value, Customer.merged_into_id.is_(None),
-              Customer.erased_at.is_(None)]
-    parts = _exact_parts(q, active)
-    hits = (parts[0] if len(parts) == 1 else union_all(*parts)).subquery()
-    # A customer found by several parts repeats: enough rows for ``limit`` distinct ones.
-    rows = db.session.execute(
-        select(Customer).join(hits, hits.c.id == Customer.id).options(*_till_loading())
-        .order_by(hits.c.part, Customer.id).limit(limit * len(parts))).scalars()
-    exact = list({c.id: c for c in rows}.values())[:limit]  # first seen first (one object per id)
+    numbers, email, phones = _exact_values(q)
+    params = {"numbers": numbers}
+    if email is not None:
+        params["email"] = email
+    if phones is not None:
+        params["phones"] = phones
+    rows = db.session.execute(_till_exact_statement(email is not None, phones is not None),
+                              params)
+    exact: dict[int, TillMatch] = {}
+    for row in rows:  # best part first; a customer found by several parts counts once
+        if row.id not in exact:
+            exact[row.id] = _till_match(row)
+    exact_ids = list(exact)[:limit]
+    active = _till_active()
     provided = _provided(q, active, limit)
-    if not exact and not provided:
-        return _till_customers(_beyond_first_tier(q, active, limit, []))
-    ids = _first_tier([c.id for c in exact], provided, limit)
-    loaded = {c.id: c for c in exact}
-    if len(loaded) < len(ids):
-        loaded.update((c.id, c) for c in _till_customers([i for i in ids if i not in loaded]))
-    return [loaded[i] for i in ids if i in loaded]
+    if not exact_ids and not provided:
+        return _till_matches(_beyond_first_tier(q, active, limit, []))
+    ids = _first_tier(exact_ids, provided, limit)
+    missing = [i for i in ids if i not in exact]
+    if missing:
+        exact.update((m.id, m) for m in _till_matches(missing))
+    return [exact[i] for i in ids if i in exact]
 
 
-# What the till shows of a customer (core/api/lookup.py): only these columns, with the segment.
-def _till_loading() -> tuple:
-    return (load_only(Customer.number, Customer.kind, Customer.first_name, Customer.last_name,
-                      Customer.company_name, Customer.email, Customer.phone, Customer.segment_id),
-            joinedload(Customer.segment))
+@functools.lru_cache(maxsize=1)
+def _till_active() -> tuple:
+    """Who can be picked at the till (SQL expressions are immutable: built once)."""
+    return (Customer.status == CustomerStatus.active.value, Customer.merged_into_id.is_(None),
+            Customer.erased_at.is_(None))
 
 
-def _till_customers(ids: list[int]) -> list[Customer]:
+def _till_columns() -> tuple:
+    return (Customer.id, Customer.number, Customer.kind, Customer.first_name, Customer.last_name,
+            Customer.company_name, Customer.email, Customer.phone,
+            Segment.name.label("segment_name"), Segment.discount_percent, Segment.price_level)
+
+
+@functools.lru_cache(maxsize=4)
+def _till_exact_statement(with_email: bool, with_phones: bool):
+    """The exact tier for the till as one statement with bound parameters: the parts of
+    ``_exact_conditions`` as UNION ALL (each keeps its index), joined to the customers and
+    their segments, best part first."""
+    wanted = _exact_conditions(bindparam("numbers", expanding=True),
+                               bindparam("email") if with_email else None,
+                               bindparam("phones", expanding=True) if with_phones else None)
+    parts = [select(Customer.id.label("id"), literal(part).label("part")).where(cond, *_till_active())
+             for part, cond in enumerate(wanted)]
+    hits = (parts[0] if len(parts) == 1 else union_all(*parts)).subquery()
+    return (select(*_till_columns()).join(hits, hits.c.id == Customer.id)
+            .outerjoin(Segment, Segment.id == Customer.segment_id)
+            .order_by(hits.c.part, Customer.id).limit(_TILL_ROWS))
+
+
+@functools.lru_cache(maxsize=1)
+def _till_by_id_statement():
+    return (select(*_till_columns()).outerjoin(Segment, Segment.id == Customer.segment_id)
+            .where(Customer.id.in_(bindparam("ids", expanding=True))))
+
+
+def _till_match(row) -> TillMatch:
+    segment = None if row.segment_name is None else TillSegment(
+        row.segment_name, row.discount_percent, row.price_level)
+    return TillMatch(row.id, row.number, row.kind, row.first_name, row.last_name,
+                     row.company_name, row.email, row.phone, segment)
+
+
+def _till_matches(ids: list[int]) -> list[TillMatch]:
     if not ids:
         return []
-    by_id = {c.id: c for c in db.session.execute(
-        select(Customer).options(*_till_loading()).where(Customer.id.in_(ids))).scalars()}
+    by_id = {row.id: _till_match(row)
+             for row in db.session.execute(_till_by_id_statement(), {"ids": list(ids)})}
     return [by_id[i] for i in ids if i in by_id]

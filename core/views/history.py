@@ -58,6 +58,20 @@ FIELD_LABELS = {
     "name": _l("Name"), "merged_into": _l("Merged into"), "segment_id": _l("Segment"),
     "reseller_id": _l("Reseller"), "language": _l("Language"), "currency": _l("Currency"),
     "go_green": _l("Go Green"), "payment_terms": _l("Payment terms"),
+    "merged_from": _l("Merged from"), "tax_country": _l("Tax country"),
+    "registration_number": _l("Registration number"), "business_type": _l("Business type"),
+    "industry": _l("Industry"), "contact_email": _l("Contact by email"),
+    "contact_sms": _l("Contact by SMS"), "contact_phone": _l("Contact by phone"),
+    "contact_post": _l("Contact by post"), "line2": _l("Address line 2"),
+    "city": _l("Town or city"), "region": _l("State / region"),
+    "postal_code": _l("Postal code"), "country": _l("Country"), "latitude": _l("Latitude"),
+    "longitude": _l("Longitude"), "role": _l("Role"), "is_billing": _l("Billing contact"),
+}
+# Stored codes shown in words: a customer's or an address's kind, a customer's status.
+VALUE_LABELS = {
+    "kind": {"individual": _l("Individual"), "business": _l("Business"),
+             "billing": _l("Billing"), "shipping": _l("Shipping"), "other": _l("Other")},
+    "status": {"active": _l("Active"), "inactive": _l("Inactive")},
 }
 DIRECTIONS = [("out", _l("Outgoing")), ("in", _l("Incoming"))]
 
@@ -183,7 +197,7 @@ class CustomerHistoryView(BaseView):
         return render_tab(
             "regulars/customers/tab_history.html", customer=customer, trail=trail,
             fields=fields, actions=actions, field=field, action=action, filters=filters,
-            field_labels=FIELD_LABELS, action_labels=ACTION_LABELS,
+            field_labels=FIELD_LABELS, value_labels=VALUE_LABELS, action_labels=ACTION_LABELS,
         )
 
     # -- Activity tab ----------------------------------------------------------------------

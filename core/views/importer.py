@@ -139,6 +139,7 @@ class ImportView(BaseView):
         return self.render_template(
             "regulars/import/run.html", run=run, status=status,
             percent=import_runs.percent(run), change_columns=change_columns,
+            imported=import_runs.import_of(run) if status == "done" else None,
             can_import=run.dry_run and status == "done" and run.rows - run.failed > 0
             and change_columns is not None,
             progress_url=url_for("ImportView.run_progress", run_id=run.id),

@@ -282,6 +282,25 @@ def test_deactivating_and_reactivating_keeps_activity_groups_and_adds_to_the_tra
     assert audit_rows(app, customer_id) == trail_before + 2
 
 
+def test_an_address_change_reads_in_words(admin_client, make_customer, page, app):
+    from core.services import customers, record
+
+    customer_id = make_customer()
+    with app.app_context():
+        address = record.add_address(customers.get(customer_id), {
+            "kind": "billing", "line1": "1 High Street", "city": "London",
+            "postal_code": "SW1A 1AA", "country": "GB"})
+        record.update_address(customers.get(customer_id), address.id,
+                              {"kind": "shipping", "city": "Leeds", "postal_code": "LS1 4AP"})
+
+    doc = page(history_tab(admin_client, customer_id))
+    shown = changes(doc)
+    assert shown[0][1] == {"kind": ("Billing", "Shipping"), "city": ("London", "Leeds"),
+                           "postal_code": ("SW1A 1AA", "LS1 4AP")}
+    labels = [th.text for th in doc.find("li", cls="history-change").find_all("th")]
+    assert labels == ["Type", "Town or city", "Postal code"]
+
+
 def test_the_reason_for_deactivating_is_in_the_history(admin_client, make_customer, page):
     customer_id = make_customer()
 
@@ -289,7 +308,7 @@ def test_the_reason_for_deactivating_is_in_the_history(admin_client, make_custom
                       data={"active": "0", "reason": "Moved abroad"})
 
     shown = changes(page(history_tab(admin_client, customer_id)))
-    assert shown[0] == ("Deactivated", {"status": ("active", "inactive"),
+    assert shown[0] == ("Deactivated", {"status": ("Active", "Inactive"),
                                         "reason": ("—", "Moved abroad")})
 
 

@@ -224,6 +224,20 @@ def test_importing_from_the_dry_run_page_saves_the_checked_rows(client_for, page
     assert count_rows(Customer) == 2
 
 
+def test_a_dry_run_page_says_when_its_file_has_been_imported_since(client_for, page):
+    client = client_for("Manager")
+    dry_run = run_id_of(check(client, upload(client, PEOPLE)))
+    imported = run_id_of(client.post(f"/customers/import/runs/{dry_run}/import"))
+
+    doc = page(client.get(f"/customers/import/runs/{dry_run}"))
+
+    notice = doc.find(cls="import-done-already")
+    assert "imported since this check" in notice.text
+    assert notice.find("a").attrs["href"].endswith(f"/customers/import/runs/{imported}")
+    assert doc.find(id="import-start") is None  # the file is gone: nothing more to import
+    assert "skipped by the import" not in doc.text
+
+
 def test_a_mapping_without_a_name_stays_on_the_columns_page_with_the_reason(
         client_for, page, count_rows):
     client = client_for("Manager")
