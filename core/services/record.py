@@ -151,16 +151,22 @@ def update_phone(customer: Customer, phone_id, data: dict, actor=None) -> Custom
     the bad fields (nothing changed)."""
     with write_transaction():
         customer_service.refuse_if_erased(customer)
-        phone = _phone_of(customer, phone_id)
-        values = clean_phone(_stored_with(phone, PHONE_FIELDS, data))
-        before = {name: getattr(phone, name) for name in PHONE_FIELDS}
-        for name, value in values.items():
-            setattr(phone, name, value)
-        changes = _changes(before, phone, PHONE_FIELDS)
-        if changes:
-            history.audit(customer.id, "update", changes, actor, entity="phone", entity_id=phone.id)
-        db.session.flush()
-        return phone
+        return _change_part(customer, _phone_of(customer, phone_id), PHONE_FIELDS, clean_phone,
+                            data, actor, entity="phone")
+
+
+def _change_part(customer: Customer, part, fields: tuple, clean, data: dict, actor, entity: str):
+    """Apply ``data`` to one part of the record (keys left out keep their stored value) after
+    ``clean`` checked it as when the part was added; audit what changed."""
+    values = clean(_stored_with(part, fields, data))
+    before = {name: getattr(part, name) for name in fields}
+    for name, value in values.items():
+        setattr(part, name, value)
+    changes = _changes(before, part, fields)
+    if changes:
+        history.audit(customer.id, "update", changes, actor, entity=entity, entity_id=part.id)
+    db.session.flush()
+    return part
 
 
 def delete_phone(customer: Customer, phone_id, actor=None) -> None:
@@ -396,17 +402,8 @@ def update_contact(customer: Customer, contact_id, data: dict, actor=None) -> Co
     a contact of another customer, ValidationError naming the bad fields (nothing changed)."""
     with write_transaction():
         customer_service.refuse_if_erased(customer)
-        contact = _contact_of(customer, contact_id)
-        values = clean_contact(_stored_with(contact, CONTACT_FIELDS, data))
-        before = {name: getattr(contact, name) for name in CONTACT_FIELDS}
-        for name, value in values.items():
-            setattr(contact, name, value)
-        changes = _changes(before, contact, CONTACT_FIELDS)
-        if changes:
-            history.audit(customer.id, "update", changes, actor, entity="contact",
-                          entity_id=contact.id)
-        db.session.flush()
-        return contact
+        return _change_part(customer, _contact_of(customer, contact_id), CONTACT_FIELDS,
+                            clean_contact, data, actor, entity="contact")
 
 
 def delete_contact(customer: Customer, contact_id, actor=None) -> None:
