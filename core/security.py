@@ -99,19 +99,43 @@ class RegularsSecurityManager(SecurityManager):
             joinedload(self.user_model.roles), joinedload(self.user_model.groups)])
 
     def is_item_public(self, permission_name, view_name):
-        """Whether the public role holds this permission: one EXISTS query (FAB loads every
-        permission of the public role, on every API call)."""
+        """Whether the public role holds this permission (see ``_permissions_of``)."""
+        return (permission_name, view_name) in self._permissions_of(
+            self.role_model.name == self.auth_role_public, ("public",))
+
+    def exist_permission_on_roles(self, view_name, permission_name, role_ids) -> bool:
+        """Whether one of these roles holds this permission (see ``_permissions_of``)."""
+        key = tuple(sorted(role_ids))
+        return (permission_name, view_name) in self._permissions_of(
+            self.role_model.id.in_(key), key)
+
+    def _permissions_of(self, which_roles, key) -> frozenset:
+        """Every (permission, view) the roles picked by ``which_roles`` hold, read once per
+        request. A page asks FAB twenty times or more (each menu item, each button), and FAB
+        would send one query each time; within one request the answer cannot change. Outside
+        a request (the CLI, jobs, tests of the manager) nothing is kept."""
+        from flask import has_request_context, request
         from flask_appbuilder.security.sqla.models import assoc_permissionview_role
 
+        kept = None
+        if has_request_context():
+            kept = request.environ.setdefault("regulars.permissions", {})
+            if key in kept:
+                return kept[key]
         link = assoc_permissionview_role
-        found = (self.session.query(self.permissionview_model)
-                 .join(link, self.permissionview_model.id == link.c.permission_view_id)
-                 .join(self.role_model, self.role_model.id == link.c.role_id)
-                 .join(self.permission_model).join(self.viewmenu_model)
-                 .filter(self.role_model.name == self.auth_role_public,
-                         self.permission_model.name == permission_name,
-                         self.viewmenu_model.name == view_name).exists())
-        return bool(self.session.query(found).scalar())
+        found = frozenset(
+            self.session.query(self.permission_model.name, self.viewmenu_model.name)
+            .select_from(self.permissionview_model)
+            .join(link, self.permissionview_model.id == link.c.permission_view_id)
+            .join(self.role_model, self.role_model.id == link.c.role_id)
+            .join(self.permission_model,
+                  self.permission_model.id == self.permissionview_model.permission_id)
+            .join(self.viewmenu_model,
+                  self.viewmenu_model.id == self.permissionview_model.view_menu_id)
+            .filter(which_roles).all())
+        if kept is not None:
+            kept[key] = found
+        return found
 
     def create_jwt_manager(self, app):
         jwt_manager = super().create_jwt_manager(app)

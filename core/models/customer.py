@@ -108,6 +108,10 @@ class Customer(Model):
         Index("ix_customer_name_key", "name_key"),
         Index("ix_customer_sort_key", "sort_key", "id"),
         Index("ix_customer_status_kind", "status", "kind", "id"),
+        # The list's sort orders among active (or inactive) customers (migration 0005).
+        Index("ix_customer_status_sort_key", "status", "sort_key", "id"),
+        Index("ix_customer_status_number", "status", "number", "id"),
+        Index("ix_customer_status_id", "status", "id"),
         Index("ix_customer_segment", "segment_id"),
         Index("ix_customer_created_at", "created_at"),
     )
