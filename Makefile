@@ -18,7 +18,7 @@ $(BIN)/regulars: pyproject.toml
 install: $(BIN)/regulars
 
 run: install
-	$(BIN)/regulars setup
+	$(BIN)/regulars setup --url http://$(HOST):$(PORT)
 	REGULARS_SCHEDULER_IN_PROCESS=true $(BIN)/regulars run --host $(HOST) --port $(PORT)
 
 test: install

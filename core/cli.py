@@ -8,6 +8,7 @@ import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import Progress
 from rich.table import Table
 
@@ -130,8 +131,10 @@ def load_demo(count=None) -> int:
 
 @click.command("setup", help="Upgrade the database; on first start load the demo and its admin.")
 @click.option("--demo/--no-demo", default=True)
+@click.option("--url", default="http://127.0.0.1:5000", show_default=True,
+              help="The address the server will answer on, for the closing message.")
 @with_appcontext
-def setup(demo):
+def setup(demo, url):
     upgrade_all()
     cfg = current_app.config
     if demo:
@@ -139,7 +142,7 @@ def setup(demo):
         ensure_user(cfg["DEMO_ADMIN_USERNAME"], cfg["DEMO_ADMIN_PASSWORD"], "admin@example.com",
                     "Shop", "Admin", "Admin")
         console.print(
-            "\n[bold green]Regulars is ready[/bold green] at http://127.0.0.1:5000  "
+            f"\n[bold green]Regulars is ready[/bold green] at {escape(url)}  "
             f"(log in as [bold]{cfg['DEMO_ADMIN_USERNAME']}[/bold] / "
             f"[bold]{cfg['DEMO_ADMIN_PASSWORD']}[/bold])\n"
         )

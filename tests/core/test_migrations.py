@@ -112,3 +112,12 @@ def snapshot(app):
             "JOIN ab_view_menu v ON v.id = pv.view_menu_id")).all())
         db.session.remove()
     return versions, grants
+
+
+def test_regulars_setup_says_where_the_shop_will_answer_and_how_to_sign_in(app):
+    result = app.test_cli_runner().invoke(
+        args=["regulars", "setup", "--url", "http://127.0.0.1:5055"])
+
+    assert result.exit_code == 0, result.output
+    assert "Regulars is ready at http://127.0.0.1:5055" in result.output
+    assert "(log in as admin / admin)" in result.output
