@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import re
 
-from flask import current_app, jsonify
+from flask import current_app, has_request_context, jsonify, request
 from flask_appbuilder.security.sqla.manager import SecurityManager
+from flask_appbuilder.security.sqla.models import assoc_permissionview_role
 from flask_appbuilder.security.views import UserGroupModelView as FabUserGroupModelView
 from flask_babel import lazy_gettext as _
 
@@ -114,9 +115,6 @@ class RegularsSecurityManager(SecurityManager):
         request. A page asks FAB twenty times or more (each menu item, each button), and FAB
         would send one query each time; within one request the answer cannot change. Outside
         a request (the CLI, jobs, tests of the manager) nothing is kept."""
-        from flask import has_request_context, request
-        from flask_appbuilder.security.sqla.models import assoc_permissionview_role
-
         kept = None
         if has_request_context():
             kept = request.environ.setdefault("regulars.permissions", {})

@@ -81,4 +81,5 @@ def downgrade() -> None:
                            type_=sa.Numeric(precision=20, scale=10), existing_nullable=False)
     for rate_id, number in bind.execute(sa.select(rates.c.id, rates.c.rate)).all():
         value = Decimal(number).scaleb(-SCALE, context=EXACT)
-        bind.execute(rates.update().where(rates.c.id == rate_id).values(rate=float(value)))
+        # As decimal text: the NUMERIC column's affinity stores it as the REAL the old schema held.
+        bind.execute(rates.update().where(rates.c.id == rate_id).values(rate=format(value, 'f')))
