@@ -19,7 +19,7 @@ install: $(BIN)/regulars
 
 run: install
 	$(BIN)/regulars setup --url http://$(HOST):$(PORT)
-	REGULARS_SCHEDULER_IN_PROCESS=true $(BIN)/regulars run --host $(HOST) --port $(PORT)
+	REGULARS_SCHEDULER_IN_PROCESS=true REGULARS_WORKER_IN_PROCESS=true $(BIN)/regulars run --host $(HOST) --port $(PORT)
 
 test: install
 	$(BIN)/python -m pytest -n $(TEST_WORKERS)
@@ -32,6 +32,7 @@ bench: install
 	$(BIN)/python bench/search.py
 	$(BIN)/python bench/merge.py
 	$(BIN)/python bench/import.py
+	$(BIN)/python -P bench/tasks.py
 
 hook-docs: install
 	$(BIN)/regulars hook-docs

@@ -4,7 +4,9 @@ TESTING = True
 WTF_CSRF_ENABLED = False
 AUTH_RATE_LIMITED = False
 RATELIMIT_ENABLED = False
+LOGIN_THROTTLE = False
 SECRET_KEY = "testing-only-secret-key-long-enough-for-jwt-hmac"
 DEMO_CUSTOMERS = 20
-# Imports started on the screen run inside the request, so a test sees their outcome at once.
-IMPORT_IN_BACKGROUND = False
+# Background tasks run in the process that enqueued them, right after the commit, so a test sees
+# their outcome at once (the task tests start real worker processes instead).
+TASKS_EAGER = True

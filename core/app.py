@@ -42,10 +42,20 @@ def create_app(config: dict | str | None = None, extra_plugins: Iterable[ModuleT
     instance = os.environ.get(ENV_PREFIX + "INSTANCE_PATH") or str(PROJECT_ROOT / "instance")
     app = Flask("core", instance_path=instance, instance_relative_config=True)
     _configure(app, config)
+    if app.config.get("TRUSTED_PROXIES"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # The client's address as the trusted proxies saw it (the sign-in throttle counts by it).
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=int(app.config["TRUSTED_PROXIES"]))
 
     db.init_app(app)
     # Every form POST carries a CSRF token; FAB exempts its API blueprints, which take JSON only.
     CSRFProtect(app)
+    # Bad input (bodies too large, text that is not Unicode, unknown list actions) is answered
+    # before any view, CSRF check or plugin reads the request.
+    from core import input_checks
+
+    input_checks.install(app)
     import core.models  # noqa: F401  (the core's tables)
 
     host = PluginHost(app.config)
@@ -57,6 +67,9 @@ def create_app(config: dict | str | None = None, extra_plugins: Iterable[ModuleT
 
     from core.security import RegularsSecurityManager
 
+    # The core registers the OpenAPI views itself (core/api/openapi.py): FAB's would describe
+    # the APIs of disabled plugins too.
+    app.config["FAB_ADD_OPENAPI_VIEWS"] = False
     appbuilder = AppBuilder(
         indexview=HomeView,
         security_manager_class=RegularsSecurityManager,
@@ -75,6 +88,7 @@ def create_app(config: dict | str | None = None, extra_plugins: Iterable[ModuleT
         appbuilder.post_init()
     _honour_menu_conditions(app)
     _add_plugin_templates(app, host)
+    _add_plugin_static(app, host)
 
     _install_request_guards(app, host)
     from core import cli, scheduler
@@ -82,6 +96,10 @@ def create_app(config: dict | str | None = None, extra_plugins: Iterable[ModuleT
     cli.register(app)
     if app.config.get("SCHEDULER_IN_PROCESS"):
         scheduler.start_in_thread(app)
+    if app.config.get("WORKER_IN_PROCESS"):
+        from core import tasks
+
+        tasks.start_in_thread(app)
     with app.app_context():
         host.notify("startup", app=app)
     return app
@@ -193,6 +211,24 @@ def _add_plugin_templates(app: Flask, host: PluginHost) -> None:
         app.jinja_loader = ChoiceLoader([app.jinja_loader, FileSystemLoader(folders)])
 
 
+def _add_plugin_static(app: Flask, host: PluginHost) -> None:
+    """Each plugin's ``static/`` folder is served at /static/plugins/<name>/ (in a template:
+    ``url_for('<name>_static.static', filename='x.js')``): the way to ship a script, since the
+    Content-Security-Policy runs no inline one. Hidden (404) while the plugin is disabled."""
+    from flask import Blueprint
+
+    for plugin in host.plugins.values():
+        if plugin.module is None or not getattr(plugin.module, "__file__", None):
+            continue
+        folder = Path(plugin.module.__file__).resolve().parent / "static"
+        name = f"{plugin.name}_static"
+        if folder.is_dir() and name not in app.blueprints:
+            app.register_blueprint(Blueprint(
+                name, plugin.module.__name__, static_folder=str(folder),
+                static_url_path=f"/static/plugins/{plugin.name}"))
+            plugin.blueprints.add(name)
+
+
 def _menu_items(items):
     for item in items:
         yield item
@@ -222,10 +258,35 @@ def _menu_condition(host: PluginHost, name: str, previous):
 def _install_request_guards(app: Flask, host: PluginHost) -> None:
     @app.before_request
     def plugin_state_and_guard():
-        host.refresh(db.session)
+        # The request's one query (sign-in, user, settings versions) tells the host too.
+        access = app.appbuilder.sm.request_access()
+        if access.known:
+            host.refresh(db.session, version=access.plugins_version)
+        else:
+            host.refresh(db.session)
         owner = host.owner_of_blueprint(request.blueprint)
         if owner and not host.is_active(owner):
             abort(404)
+
+    from core.input_checks import check_list_action
+
+    app.before_request(check_list_action)  # FAB's list actions: only those the view has
+    from core.security import refuse_cross_site_api_calls, refuse_throttled_sign_ins
+
+    # FAB exempts its API blueprints from CSRFProtect; this holds them to the same rule.
+    app.before_request(refuse_cross_site_api_calls)
+    app.before_request(refuse_throttled_sign_ins)
+
+    @app.after_request
+    def run_eager_tasks(response):
+        from core import tasks
+
+        tasks.run_committed()  # TASKS_EAGER only: what the request's commits enqueued
+        return response
+
+    from core import csp
+
+    csp.install(app)
 
     @app.after_request
     def security_headers(response):

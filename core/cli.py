@@ -12,6 +12,8 @@ from rich.markup import escape
 from rich.progress import Progress
 from rich.table import Table
 
+from core import devserver
+
 console = Console()
 
 
@@ -53,8 +55,11 @@ def db_upgrade():
 def upgrade_all() -> list[str]:
     from core import migrate
 
+    from core.services import email_templates
+
     upgraded = migrate.upgrade()
     sync_permissions()
+    email_templates.seed()  # the emails the core and enabled plugins register, for rewording
     return upgraded
 
 
@@ -215,6 +220,69 @@ def scheduler_command():
         pass
 
 
+# -- background tasks -----------------------------------------------------------------------
+
+
+@click.command("worker", help="Run background tasks (emails, imports, recomputes). Start as many "
+                              "as you like, on any machine that reaches the database.")
+@click.option("--max-tasks", type=int, default=None, help="Stop after this many tasks.")
+@click.option("--until-idle", is_flag=True, help="Stop when no task is due (for scripts).")
+@click.option("--name", default=None, help="How this worker is named on the Background tasks "
+                                           "screen (default host:pid).")
+@with_appcontext
+def worker_command(max_tasks, until_idle, name):
+    import logging
+    import signal
+
+    from core import tasks
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    worker = tasks.Worker(current_app._get_current_object(), name=name)
+    # SIGTERM (systemd, Kubernetes) lets the task in hand finish, then stops.
+    signal.signal(signal.SIGTERM, worker.stop)
+    console.print(f"Worker {worker.name} taking tasks. Ctrl+C stops it.")
+    try:
+        done = worker.run(max_tasks=max_tasks, until_idle=until_idle)
+    except KeyboardInterrupt:
+        done = worker.done
+    console.print(f"Worker {worker.name} ran {done} task(s).")
+
+
+@click.group("tasks", help="Background tasks.")
+def tasks_group():
+    pass
+
+
+@tasks_group.command("list", help="How many tasks are in each state, and the failed ones.")
+@with_appcontext
+def tasks_list():
+    from sqlalchemy import select
+
+    from core import tasks
+    from core.db import db
+    from core.models.tasks import Task
+
+    table = Table("state", "tasks")
+    for state, count in tasks.counts().items():
+        table.add_row(state, f"{count:,}")
+    console.print(table)
+    failed = db.session.execute(select(Task).where(Task.state == "failed")
+                                .order_by(Task.finished_at.desc()).limit(20)).scalars().all()
+    for row in failed:
+        first_line = (row.last_error or "").splitlines()[0] if row.last_error else ""
+        console.print(f"[red]failed[/red] #{row.id} {escape(row.name)}: {escape(first_line)}")
+
+
+@tasks_group.command("retry", help="Give a failed task a new set of attempts.")
+@click.argument("task_id", type=int)
+@with_appcontext
+def tasks_retry(task_id):
+    from core import tasks
+
+    tasks.retry(task_id)
+    console.print(f"Task {task_id} is queued again.")
+
+
 # -- encryption keys ------------------------------------------------------------------------
 
 
@@ -266,7 +334,11 @@ def customers_group():
 @click.option("--key", type=click.Choice(["number", "email"]), default="number",
               help="Match rows to existing customers by customer number or by email.")
 @click.option("--map", "maps", multiple=True, metavar="COLUMN=FIELD",
-              help="Map a column to a field (repeatable); others are guessed from the headers.")
+              help="Map a column to a field (repeatable): a customer field (first_name, email, "
+                   "phone...), name, address.line1/line2/city/region/postal_code/country, "
+                   "shipping.*, phone.mobile/home/work/other, tags or notes; COLUMN= skips it. "
+                   "The other columns are mapped from the headers (exports of Shopify, Square, "
+                   "WooCommerce, Lightspeed, Vend, Odoo and ERPNext are recognised).")
 @click.option("--encoding", default="auto", help="auto (UTF-8, else Windows-1252), utf-8, cp1252...")
 @with_appcontext
 def customers_import(path, dry_run, key, maps, encoding):
@@ -283,9 +355,14 @@ def customers_import(path, dry_run, key, maps, encoding):
             if not sep:
                 raise click.BadParameter(f"{item!r}: write COLUMN=FIELD", param_hint="--map")
             mapping[column.strip()] = field.strip()
-        table = Table("column", "field")
-        for header in csv_file.headers:
-            table.add_row(header, mapping.get(header) or "[dim](skipped)[/dim]")
+        recognition = importer.recognise(csv_file.headers)
+        if recognition is not None:
+            console.print(f"Recognised as a {escape(str(recognition.label))}.")
+        table = Table("column", "field", "note")
+        for column in importer.describe(csv_file.headers,
+                                        {h: f for h, f in mapping.items() if f}):
+            table.add_row(escape(column.column), escape(column.target) or "[dim](skipped)[/dim]",
+                          "" if column.status == "imported" else escape(column.reason))
         console.print(table)
         with Progress(console=console, transient=True) as progress:
             task = progress.add_task("Checking" if dry_run else "Importing",
@@ -302,6 +379,12 @@ def customers_import(path, dry_run, key, maps, encoding):
         console.print(report)
         if len(result.errors) > 200:
             console.print(f"... and {len(result.errors) - 200} more problems.")
+    if result.kept:
+        kept = Table("column", "kept for", "rows that fill it",
+                     title="Kept for later: skipped columns (no plugin takes them from an import yet)")
+        for column in result.kept:
+            kept.add_row(escape(column.column), escape(column.kept_for), str(column.filled or 0))
+        console.print(kept)
     summary = Table("rows", "new", "updated", "unchanged", "with errors",
                     title="Dry run (nothing saved)" if dry_run else "Imported")
     summary.add_row(str(result.rows), str(result.created), str(result.updated),
@@ -322,6 +405,7 @@ def customers_export(path, q, status, kind, group_id):
     from core.services import exporter
 
     with open(path, "w", encoding="utf-8", newline="") as stream:
+        # Audited like every export, with no user: it was taken on the server itself.
         count = exporter.write_csv({"q": q, "status": status, "kind": kind, "group_id": group_id},
                                    stream)
     console.print(f"Exported {count} customer(s) to {path}.")
@@ -342,8 +426,10 @@ def hook_docs(check):
     console.print("docs/plugins.md is up to date." if not changed else "docs/plugins.md rewritten.")
 
 
-COMMANDS = [db_group, create_admin, demo, setup, plugins_group, scheduler_command, hook_docs, keys_group,
-            search_group]
+COMMANDS = [db_group, create_admin, demo, setup, plugins_group, scheduler_command, worker_command,
+            tasks_group, hook_docs, keys_group, search_group]
 COMMANDS.append(customers_group)
 for _command in COMMANDS:
     main.add_command(_command)
+# `regulars run`: Flask's development server, without a Server header naming Werkzeug.
+main.add_command(devserver.run_command)

@@ -10,7 +10,7 @@ from decimal import Context, Decimal, InvalidOperation
 
 from flask_appbuilder import Model as FabModel
 from flask_appbuilder.models.sqla.base import SQLA
-from sqlalchemy import event, func, literal, types
+from sqlalchemy import event, func, literal, text, types
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import scoped_session
 from sqlalchemy.sql import ClauseElement, operators
@@ -267,6 +267,19 @@ def write_transaction(session=None):
     except BaseException:
         session.rollback()
         raise
+    from core import tasks
+
+    tasks.run_committed()  # TASKS_EAGER only: the tasks this transaction enqueued
+
+
+def relaxed_commit(session) -> None:
+    """Let this transaction's commit return before it reaches the disk (PostgreSQL's
+    ``synchronous_commit = off`` for this transaction only; SQLite in WAL mode with
+    ``synchronous=NORMAL`` already does). Only for bookkeeping whose loss in a crash is
+    harmless, such as a task's claim or outcome: a task is run at least once, so a lost claim
+    or finish only means it runs again. Never for a customer's or a sale's data."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL synchronous_commit = off"))
 
 
 def estimated_count(table, exact_below: int = 10_000) -> tuple[int, bool]:

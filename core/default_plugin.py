@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 
 from core.api import idempotency
 from core.sdk import Action, Badge, SummaryItem, Tab, hookimpl
-from core.services import duplicates
+from core.services import duplicates, sign_in_throttle
 
 
 @hookimpl
@@ -39,7 +39,9 @@ def _tab_state(key, names):
 @hookimpl
 def customer_badges(customer):
     badges = []
-    if not customer.is_active:
+    if customer.erased_at is not None:
+        badges.append(Badge(label=str(_l("Erased")), style="default"))
+    elif not customer.is_active:
         badges.append(Badge(label=str(_l("Inactive")), style="default"))
     if customer.kind == "business":
         badges.append(Badge(label=str(_l("Business")), style="info"))
@@ -61,6 +63,22 @@ def register_jobs(scheduler):
     # Daily, after the scan: a till retries within minutes, so old answers only take up room.
     scheduler.add_job(idempotency.forget_expired_job, "cron", hour=3, minute=45,
                       id="core.forget_idempotency_keys")
+    # Hourly: uploads abandoned after their check expire within a day; finished tasks are kept
+    # a week for the Background tasks screen, failed ones until someone deals with them.
+    scheduler.add_job(_tidy_tasks_and_uploads, "cron", minute=20, id="core.tidy_tasks")
+    # Hourly: failed sign-ins nobody has added to for an hour no longer slow anyone down.
+    scheduler.add_job(sign_in_throttle.forget_old, "cron", minute=35,
+                      id="core.forget_sign_in_failures")
+
+
+def _tidy_tasks_and_uploads():
+    from flask import current_app
+
+    from core import tasks
+    from core.services import import_runs
+
+    import_runs.remove_expired_uploads()
+    tasks.purge(int(current_app.config.get("TASKS_KEEP_DAYS", 7)))
 
 
 @hookimpl
@@ -73,3 +91,27 @@ def customer_actions(customer):
                               url=url_for("PrivacyView.erase", customer_id=customer.id),
                               permission=("can_erase", "CustomerPrivacy"), style="danger"))
     return actions
+
+
+# -- the customer's emails follow the record ---------------------------------------------------
+
+
+@hookimpl
+def customer_merging(survivor, merged):
+    from core.services import email
+
+    email.move_messages(survivor, merged)
+
+
+@hookimpl
+def customer_erasing(customer):
+    from core.services import email
+
+    email.erase_messages(customer)
+
+
+@hookimpl
+def customer_export(customer):
+    from core.services import email
+
+    return email.export_messages(customer)

@@ -356,6 +356,63 @@ def search_providers():
     """
 
 
+# -- email -----------------------------------------------------------------------------------
+
+
+@hookspec
+def email_templates():
+    """Return the emails this plugin sends: an ``EmailTemplateDefault`` (or a list of them)
+    with a ``key`` (start it with your plugin's name), a ``name`` for the Email templates
+    screen, the ``subject``, ``html`` and ``text`` in Jinja, the ``category`` and the
+    ``placeholders`` they may use besides the core's (``customer.first_name``,
+    ``customer.last_name``, ``customer.display_name``, ``customer.company_name``,
+    ``customer.number``, ``customer.email``, ``customer.phone``, ``shop.name``, ``shop.email``).
+
+    The wording is copied into the database on ``regulars db upgrade`` (and on first use), where
+    the shop may reword it; "Reset to default" brings yours back, and a new version of your
+    wording replaces the old one wherever the shop had not reworded it. A template that does not
+    parse or names an unknown placeholder cannot be saved, so sending never finds one.
+    Send with ``send_email(template=key, customer=..., context={...})``, giving a value for
+    each of your placeholders in ``context``.
+
+    ``category="marketing"``: never sent to a customer whose "Contact by email" is off (the
+    refusal is recorded on their Activity timeline). ``category="service"`` (receipts,
+    invoices, what the customer asked for) goes whatever that choice, so a Go Green customer
+    gets their receipt by email; set ``respects_preferences=True`` for a service email that
+    should follow it too.
+
+    Example::
+
+        @hookimpl
+        def email_templates():
+            return EmailTemplateDefault(
+                key="hello.greeting", name=_("Greeting"), category="service",
+                subject="{{ greeting }}, {{ customer.first_name }}!",
+                html="<p>{{ greeting }}, {{ customer.first_name }}!</p>",
+                placeholders={"greeting": Placeholder(_("The greeting"), "Morning")})
+    """
+
+
+@hookspec
+def email_placeholders(template_key):
+    """Return a dict of extra placeholders the email template ``template_key`` may use,
+    name to ``Placeholder(description, sample)`` (or just a description): for a plugin that
+    adds values to another plugin's emails, such as a loyalty balance on the receipt. The
+    ``sample`` is what the preview and the check on saving use.
+
+    The values themselves reach the template through the ``context`` of the ``send_email``
+    call, so add placeholders only to emails whose sender passes them (your own, or through a
+    hook the sending plugin offers). Return None for templates you have nothing for.
+
+    Example::
+
+        @hookimpl
+        def email_placeholders(template_key):
+            if template_key == "sales.receipt":
+                return {"loyalty.balance": Placeholder(_("Points after this sale"), 1250)}
+    """
+
+
 # -- services other plugins ask --------------------------------------------------------------
 
 

@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 ENTRY_POINT_GROUP = "regulars.plugins"
 PROJECT_NAME = "regulars"
 SETTINGS_KEY = "plugins"
+_READ_IT = object()  # PluginHost.refresh: read the settings version itself
 
 
 @dataclasses.dataclass
@@ -216,19 +217,21 @@ class PluginHost:
 
     # -- state -----------------------------------------------------------------------------
 
-    def refresh(self, session, force: bool = False) -> None:
-        """Re-read the enabled set when another process changed it (one cheap SELECT)."""
+    def refresh(self, session, force: bool = False, version: Any = _READ_IT) -> None:
+        """Re-read the enabled set when another process changed it (one cheap SELECT, or none
+        when the caller read the settings ``version`` already: see core.access)."""
         from sqlalchemy import select
 
         from core.models import PluginState, SettingsVersion
 
-        try:
-            version = session.execute(
-                select(SettingsVersion.version).where(SettingsVersion.key == SETTINGS_KEY)
-            ).scalar()
-        except Exception:  # the database is not migrated yet
-            session.rollback()
-            return
+        if version is _READ_IT:
+            try:
+                version = session.execute(
+                    select(SettingsVersion.version).where(SettingsVersion.key == SETTINGS_KEY)
+                ).scalar()
+            except Exception:  # the database is not migrated yet
+                session.rollback()
+                return
         version = version or 0
         if not force and version == self._state_version:
             return

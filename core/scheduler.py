@@ -1,5 +1,7 @@
-"""APScheduler set-up. Jobs come from the ``register_jobs`` hook. Exactly one process runs them:
-``regulars scheduler`` in production, a thread of the dev server under ``make run``."""
+"""APScheduler set-up: the clock. Jobs come from the ``register_jobs`` hook; exactly one process
+keeps the time (``regulars scheduler`` in production, a thread of the dev server under ``make
+run``), and each time a job is due it *enqueues a task* that a worker runs, so a long job never
+holds up the clock, and a job whose worker dies is taken again like any other task."""
 
 from __future__ import annotations
 
@@ -24,16 +26,38 @@ class PluginScheduler:
     def add_job(self, func, trigger=None, **kwargs):
         kwargs.setdefault("id", f"{self.plugin_name}.{getattr(func, '__name__', 'job')}")
         kwargs.setdefault("replace_existing", True)
-        return self._scheduler.add_job(_in_app(self._app, self.plugin_name, func), trigger, **kwargs)
+        args, job_kwargs = tuple(kwargs.pop("args", None) or ()), dict(kwargs.pop("kwargs", None) or {})
+        task_name = job_task_name(kwargs["id"])
+        _declare_job_task(task_name, self.plugin_name, func, args, job_kwargs)
+        return self._scheduler.add_job(_enqueue_in_app(self._app, self.plugin_name, func, task_name),
+                                       trigger, **kwargs)
 
     def get_jobs(self):
         return [j for j in self._scheduler.get_jobs() if j.id.startswith(self.plugin_name + ".")]
 
 
-def _in_app(app, plugin_name, func):
+def job_task_name(job_id: str) -> str:
+    """The task a scheduled job enqueues."""
+    return f"scheduled:{job_id}"
+
+
+def _declare_job_task(task_name, plugin_name, func, args, kwargs):
+    from core import tasks
+
+    def run_job():
+        return func(*args, **kwargs)
+
+    run_job.__qualname__ = f"scheduled job {task_name}"
+    tasks.task(task_name, plugin=plugin_name, max_attempts=3)(run_job)
+
+
+def _enqueue_in_app(app, plugin_name, func, task_name):
     @functools.wraps(func)
-    def run(*args, **kwargs):
-        from core.db import db
+    def enqueue_job():
+        """Runs on the clock: enqueue the job's task (skipped while its plugin is off). Returns
+        the task's id."""
+        from core import tasks
+        from core.db import db, utcnow, write_transaction
 
         with app.app_context():
             host = app.extensions["regulars.plugins"]
@@ -42,11 +66,16 @@ def _in_app(app, plugin_name, func):
                 log.info("Skipping job %s: plugin %s is not active", func.__name__, plugin_name)
                 return None
             try:
-                return func(*args, **kwargs)
+                # The key holds the time it fell due: a clock that fires twice in that second
+                # (or two scheduler processes by mistake) still makes one task.
+                with write_transaction():
+                    row = tasks.enqueue(task_name, key=f"{task_name}@{utcnow():%Y-%m-%dT%H:%M:%S}")
+                    task_id = row.id
+                return task_id
             finally:
                 db.session.remove()
 
-    return run
+    return enqueue_job
 
 
 def build(app, blocking: bool = False):
@@ -64,6 +93,12 @@ def build(app, blocking: bool = False):
             except Exception:
                 log.exception("Plugin %s failed in register_jobs", name)
     return scheduler
+
+
+def register_job_tasks(app) -> None:
+    """Declare the task of every plugin's scheduled job in this process (a worker runs them
+    without keeping the clock)."""
+    build(app)
 
 
 def start_in_thread(app):

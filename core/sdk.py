@@ -3,6 +3,7 @@ everything else in ``core`` may change without notice.
 
     from core.sdk import hookimpl, PluginInfo, Tab, Action, Badge, SummaryItem, FormField
     from core.sdk import JsonApi  # the base of a plugin's REST API
+    from core.sdk import task, enqueue, task_progress, PermanentFailure  # background tasks
 """
 
 from __future__ import annotations
@@ -17,6 +18,9 @@ from core.api.base import JsonApi
 from core.db import Model, Money, Rate, db, exact_sum, utcnow, write_transaction
 from core.errors import NotFound, ValidationError
 from core.plugins import PluginInfo
+from core.services.email import Attachment
+from core.services.email_templates import EmailTemplateDefault, Placeholder
+from core.tasks import PermanentFailure, enqueue, task, task_progress
 
 hookimpl = HookimplMarker("regulars")
 """Decorator marking a function as the implementation of a Regulars hook."""
@@ -129,6 +133,39 @@ def record_activity(customer, kind: str, subject: str = "", body: str = "", **kw
     return history.record_activity(customer, kind, subject, body, **kwargs)
 
 
+def send_email(to: str | None = None, *, template: str | None = None, customer=None,
+               context: dict | None = None, subject: str | None = None, html: str | None = None,
+               text: str | None = None, attachments=(), category: str = "service", actor=None,
+               source: str | None = None):
+    """Send an email, inside your transaction: the message is stored and its sending enqueued,
+    and it goes only if your transaction commits (a worker sends it, retrying while the mail
+    server is busy or unreachable). Returns the stored message.
+
+    Either ``template`` (the key of a template you registered with ``email_templates``; its
+    placeholders filled from ``customer`` and ``context``) or ``subject`` with ``html`` and/or
+    ``text`` written out in full. ``to`` defaults to the customer's address. ``attachments``:
+    ``Attachment(filename, data, content_type)`` objects (or such tuples). Every email to a
+    customer is an entry on their Activity timeline that shows whether it was sent.
+
+    A marketing email (``category`` of the template, or the argument) to a customer who does
+    not want email, an email to a customer without an address or whose data was erased, is
+    not sent: the message comes back with ``status == "refused"`` and the reason in
+    ``last_error``, and the timeline says so. A call that cannot work (unknown template, a bad
+    address, a placeholder value missing from ``context``) raises ValidationError::
+
+        with write_transaction():
+            sale = record_sale(...)
+            send_email(template="sales.receipt", customer=sale.customer,
+                       context={"sale": {"number": sale.number, "total": str(sale.total)}},
+                       attachments=[Attachment("receipt.pdf", pdf_bytes, "application/pdf")])
+    """
+    from core.services import email
+
+    return email.send(to, template=template, customer=customer, context=context,
+                      subject=subject, html=html, text=text, attachments=attachments,
+                      category=category, actor=actor, source=source)
+
+
 def customer_url(customer) -> str:
     """The URL of the customer's overview."""
     from flask import url_for
@@ -138,12 +175,16 @@ def customer_url(customer) -> str:
 
 __all__ = [
     "Action",
+    "Attachment",
     "Badge",
+    "EmailTemplateDefault",
     "FormField",
     "JsonApi",
     "Model",
     "Money",
     "NotFound",
+    "PermanentFailure",
+    "Placeholder",
     "PluginInfo",
     "Rate",
     "SearchProvider",
@@ -152,12 +193,16 @@ __all__ = [
     "ValidationError",
     "customer_url",
     "db",
+    "enqueue",
     "exact_sum",
     "get_customer",
     "hookimpl",
     "plugin_host",
     "plugin_settings",
     "record_activity",
+    "send_email",
+    "task",
+    "task_progress",
     "utcnow",
     "write_transaction",
 ]

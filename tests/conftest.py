@@ -249,3 +249,101 @@ def make_customer(app):
             return customer.id
 
     return make
+
+
+# -- a real SMTP server on 127.0.0.1 ---------------------------------------------------------
+
+
+class SmtpServer:
+    """An aiosmtpd server on a free port of 127.0.0.1 that keeps what it receives.
+
+    ``messages``: each received email parsed (``email.message_from_bytes``, modern policy);
+    ``refuse(n)``: answer the next ``n`` messages with a temporary 451; ``reject(address)``:
+    refuse that recipient for good (550); ``use(app)``: point the app's email settings here;
+    ``restart()``: drop every connection, same port."""
+
+    def __init__(self):
+        self.host = "127.0.0.1"
+        self.port = 0
+        self.received: list[bytes] = []
+        self.envelopes: list[tuple[str, list[str]]] = []
+        self.attempts = 0
+        self._refuse = 0
+        self._refuse_reply = ""
+        self._rejected: dict[str, str] = {}
+        self._controller = None
+
+    @property
+    def messages(self):
+        import email
+        import email.policy
+
+        # As a mail program reads them: the wire's CRLF line ends as plain newlines.
+        return [email.message_from_bytes(raw.replace(b"\r\n", b"\n"), policy=email.policy.default)
+                for raw in self.received]
+
+    def refuse(self, times: int, reply: str = "451 4.3.0 Mailbox busy, try again later") -> None:
+        self._refuse, self._refuse_reply = times, reply
+
+    def reject(self, address: str, reply: str = "550 5.1.1 No such user here") -> None:
+        self._rejected[address.lower()] = reply
+
+    def use(self, app, **overrides) -> None:
+        from core.services import email as email_service
+
+        settings = {"host": self.host, "port": str(self.port), "security": "none",
+                    "sender_name": "Corner Shop", "sender_address": "shop@corner.example"}
+        settings.update(overrides)
+        with app.app_context():
+            email_service.save_settings(settings)
+
+    # aiosmtpd handler hooks (run on the server's own thread)
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        rejected = self._rejected.get(address.lower())
+        if rejected:
+            return rejected
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        self.attempts += 1
+        if self._refuse > 0:
+            self._refuse -= 1
+            return self._refuse_reply
+        self.received.append(envelope.original_content or envelope.content)
+        self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
+        return "250 Message accepted for delivery"
+
+    def start(self):
+        import socket
+
+        from aiosmtpd.controller import Controller
+
+        if not self.port:
+            with socket.socket() as probe:
+                probe.bind((self.host, 0))
+                self.port = probe.getsockname()[1]
+        self._controller = Controller(self, hostname=self.host, port=self.port)
+        self._controller.start()
+        return self
+
+    def restart(self):
+        """Stop and start again on the same port: every open connection is dropped."""
+        self.stop()
+        return self.start()
+
+    def stop(self):
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server on 127.0.0.1 for this test (see ``SmtpServer``)."""
+    server = SmtpServer().start()
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -9,6 +9,7 @@ from flask import jsonify, request
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
+from core.api import openapi
 from core.api.customers import CustomerApi, GroupApi
 from core.api.pos import PosApi
 from core.api.privacy import PrivacyApi
@@ -23,6 +24,7 @@ def register_core_api(appbuilder):
     appbuilder.add_api(PrivacyApi)
     appbuilder.add_api(CustomerLookupApi)
     appbuilder.add_api(CustomerRecordApi)
+    openapi.register(appbuilder)
     from flask import current_app
 
     _install_json_errors(current_app._get_current_object())

@@ -260,7 +260,7 @@ class GroupApi(JsonApi):
     class_permission_name = "GroupApi"
     openapi_spec_tag = "Groups"
     method_permission_name = {"get_list": "get", "get": "get", "post": "post", "put": "put",
-                              "delete": "delete", "add_members": "put", "remove_member": "put"}
+                              "delete": "delete", "add_members": "members", "remove_member": "members"}
 
     def _group(self, pk):
         return group_service.get(pk)
@@ -318,6 +318,7 @@ class GroupApi(JsonApi):
                 schema: {type: object, properties: {name: {type: string}, description: {type: string}}}
           responses:
             201: {description: Created}
+            400: {$ref: '#/components/responses/400'}
             422: {$ref: '#/components/responses/422'}
         """
         try:
@@ -336,8 +337,14 @@ class GroupApi(JsonApi):
         put:
           summary: Update a group
           parameters: [{in: path, name: pk, required: true, schema: {type: integer}}]
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema: {type: object, properties: {name: {type: string}, description: {type: string}}}
           responses:
             200: {description: Updated}
+            400: {$ref: '#/components/responses/400'}
             404: {$ref: '#/components/responses/404'}
             422: {$ref: '#/components/responses/422'}
         """
@@ -375,7 +382,7 @@ class GroupApi(JsonApi):
     @expose("/<int:pk>/members", methods=["POST"])
     @protect()
     @safe
-    @permission_name("put")
+    @permission_name("members")
     def add_members(self, pk):
         """Add customers to a group.
         ---
@@ -389,6 +396,7 @@ class GroupApi(JsonApi):
                 schema: {type: object, properties: {customer_ids: {type: array, items: {type: integer}}}}
           responses:
             200: {description: Added}
+            400: {$ref: '#/components/responses/400'}
             404: {$ref: '#/components/responses/404'}
             422: {$ref: '#/components/responses/422'}
         """
@@ -419,7 +427,7 @@ class GroupApi(JsonApi):
     @expose("/<int:pk>/members/<int:customer_id>", methods=["DELETE"])
     @protect()
     @safe
-    @permission_name("put")
+    @permission_name("members")
     def remove_member(self, pk, customer_id):
         """Remove a customer from a group.
         ---

@@ -54,6 +54,7 @@ class PosApi(JsonApi):
                     confirm_duplicate: {type: boolean, description: create even if it looks like someone on file}
           responses:
             201: {description: Created}
+            400: {$ref: '#/components/responses/400'}
             409: {description: Likely duplicates (candidates) or a request in flight with the same key}
             422: {$ref: '#/components/responses/422'}
         """

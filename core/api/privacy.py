@@ -10,6 +10,7 @@ from core.api.base import JsonApi
 from core.api.customers import customer_json
 from core.api.idempotency import idempotent
 from core.errors import NotFound, ValidationError
+from core.security import may_reveal_identity_numbers
 from core.services import customers as customer_service
 from core.services import exporter, privacy
 
@@ -25,7 +26,8 @@ class PrivacyApi(JsonApi):
     @safe
     @permission_name("export")
     def export(self, pk):
-        """Everything held about one customer (data portability).
+        """Everything held about one customer (data portability); identity numbers in clear
+        only for those who may reveal them. Every export is written to the audit trail.
         ---
         get:
           summary: Export all data of a customer
@@ -38,7 +40,8 @@ class PrivacyApi(JsonApi):
             customer = customer_service.get(pk)
         except NotFound:
             return self.response_404()
-        return self.response(200, result=exporter.customer_data(customer))
+        return self.response(200, result=exporter.export_customer(
+            customer, actor=self.actor(), clear_identity=may_reveal_identity_numbers()))
 
     @expose("/<int:pk>/erase", methods=["POST"])
     @protect()

@@ -14,14 +14,16 @@ class ImportRun(Model):
 
     ``status`` goes queued -> running -> done or failed; ``heartbeat_at`` moves while the work
     is alive, so a run whose process died shows as interrupted instead of "running" forever.
-    ``errors`` keeps the first problems only (see the service); the counts cover every row."""
+    ``errors`` keeps the first problems only (see the service); the counts cover every row.
+    It also keeps the file's columns kept for later (see ``kept_columns``), so what the import
+    could not take yet is on record with the run."""
 
     __tablename__ = "import_run"
 
     id = Column(Integer, primary_key=True)
     user_fk = Column(Integer, ForeignKey("ab_user.id", ondelete="SET NULL"), nullable=True)
     file_name = Column(String(255), nullable=False)
-    upload_token = Column(String(64), nullable=False)  # the uploaded file waiting in the instance folder
+    upload_token = Column(String(64), nullable=False)  # the uploaded file waiting (StoredFile.token)
     encoding = Column(String(20), nullable=False, default="auto")
     mapping = Column(JSON, nullable=False, default=list)  # [[column, field or ""], ...] in file order
     key = Column(String(10), nullable=False, default="number")
@@ -51,5 +53,16 @@ class ImportRun(Model):
     @property
     def failed(self) -> int:
         return self.failed_rows
+
+    @property
+    def problems(self) -> list[dict]:
+        """The rows' problems kept with the run (``errors`` also lists the columns kept for
+        later, see ``kept_columns``)."""
+        return [e for e in self.errors or () if "kept_for" not in e]
+
+    @property
+    def kept_columns(self) -> list[dict]:
+        """Columns of the file kept for later: {"column", "kept_for", "filled", "message"}."""
+        return [e for e in self.errors or () if "kept_for" in e]
 
     __table_args__ = (Index("ix_import_run_user_queued", "user_fk", "queued_at"),)

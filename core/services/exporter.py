@@ -1,5 +1,9 @@
 """Getting customers out: a spreadsheet-safe CSV of any filtered list, and the full JSON export
-of one customer (data portability: the core's record plus every enabled plugin's section)."""
+of one customer (data portability: the core's record plus every enabled plugin's section).
+
+Personal data leaving the shop is an act someone answers for: every export writes an audit row
+(who, when, which customer or which list), and identity numbers leave in clear only for someone
+allowed to reveal them."""
 
 from __future__ import annotations
 
@@ -13,9 +17,11 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import Select, select
 
-from core.db import db
+from core.crypto import mask
+from core.db import db, write_transaction
 from core.models import Activity, AuditEntry, Customer, Note
-from core.services import customers
+from core.services import customers, history
+from core.services.record import IDENTITY_FIELDS
 
 # Columns of the CSV, headed so the importer maps them back by itself (a round trip works).
 CSV_COLUMNS = (
@@ -49,10 +55,25 @@ def _statement(stmt_or_filters) -> Select:
     return customers.filtered(**(stmt_or_filters or {}))
 
 
-def iter_csv(stmt_or_filters=None) -> Iterator[str]:
-    """The CSV text of ``stmt_or_filters`` chunk by chunk (see ``_chunks``)."""
-    for chunk, _count in _chunks(stmt_or_filters):
-        yield chunk
+def iter_csv(stmt_or_filters=None, *, actor=None, filters: dict | None = None) -> Iterator[str]:
+    """The CSV text of ``stmt_or_filters`` chunk by chunk (see ``_chunks``). The export is
+    written to the audit trail first (see ``audit_list_export``)."""
+    audit_list_export(actor, filters if filters is not None else _described(stmt_or_filters))
+    return (chunk for chunk, _count in _chunks(stmt_or_filters))
+
+
+def audit_list_export(actor, filters: dict | None) -> None:
+    """Record that ``actor`` (None: the command line) took the customer list out as a file,
+    with the list filters that chose its customers."""
+    chosen = ", ".join(f"{name}={value}" for name, value in sorted((filters or {}).items())
+                       if value not in (None, ""))
+    with write_transaction():
+        history.audit(None, "export", {"filter": (None, chosen or "all customers")}, actor,
+                      entity="customer_list")
+
+
+def _described(stmt_or_filters) -> dict:
+    return dict(stmt_or_filters) if isinstance(stmt_or_filters, dict) else {}
 
 
 def _chunks(stmt_or_filters) -> Iterator[tuple[str, int]]:
@@ -89,9 +110,10 @@ def _chunks(stmt_or_filters) -> Iterator[tuple[str, int]]:
         db.session.expunge_all()  # a long export must not keep every customer in memory
 
 
-def write_csv(stmt_or_filters, stream: TextIO) -> int:
-    """Write the CSV of ``stmt_or_filters`` (see ``iter_csv``) to ``stream``; returns the
-    number of customers written."""
+def write_csv(stmt_or_filters, stream: TextIO, *, actor=None, filters: dict | None = None) -> int:
+    """Write the CSV of ``stmt_or_filters`` (see ``iter_csv``) to ``stream``, audited as
+    ``iter_csv`` is; returns the number of customers written."""
+    audit_list_export(actor, filters if filters is not None else _described(stmt_or_filters))
     total = 0
     for chunk, count in _chunks(stmt_or_filters):
         stream.write(chunk)
@@ -119,12 +141,28 @@ def _row(obj, skip=("customer_id",)) -> dict:
             if c.key not in skip}
 
 
-def customer_data(customer: Customer) -> dict:
-    """Everything the shop holds about ``customer`` as JSON-ready data: the record (sensitive
-    numbers in clear — this is the customer's own copy), phones, addresses, contacts, tags,
-    notes, groups, activity, audit trail, and a section per enabled plugin
-    (``customer_export``). Decimals are strings, dates ISO 8601."""
+def export_customer(customer: Customer, actor=None, clear_identity: bool = False) -> dict:
+    """The data-portability export of ``customer`` (see ``customer_data``), written to the
+    audit trail: who, when, and which identity numbers went out in clear. Identity numbers are
+    in clear only with ``clear_identity`` (give it to those who may reveal them), masked
+    otherwise."""
+    data = customer_data(customer, clear_identity=clear_identity)
+    in_clear = [name for name in IDENTITY_FIELDS if clear_identity and getattr(customer, name)]
+    with write_transaction():
+        history.audit(customer.id, "export", {name: (None, None) for name in in_clear}, actor)
+    return data
+
+
+def customer_data(customer: Customer, clear_identity: bool = False) -> dict:
+    """Everything the shop holds about ``customer`` as JSON-ready data: the record, phones,
+    addresses, contacts, tags, notes, groups, activity, audit trail, and a section per enabled
+    plugin (``customer_export``). Identity numbers are masked as the screens show them unless
+    ``clear_identity``. Decimals are strings, dates ISO 8601. Not audited: people get
+    ``export_customer``."""
     record = _row(customer, skip=())
+    for name in IDENTITY_FIELDS:
+        if not clear_identity and record.get(name):
+            record[name] = mask(record[name])
     record["display_name"] = customer.display_name
     notes = db.session.execute(select(Note).where(Note.customer_id == customer.id)
                                .order_by(Note.id)).scalars()
@@ -169,8 +207,13 @@ def plugin_sections(customer: Customer) -> dict:
 
 
 def customer_json(customer: Customer) -> str:
-    """``customer_data`` as a JSON document (indented, UTF-8 text)."""
-    return json.dumps(customer_data(customer), ensure_ascii=False, indent=2, default=str)
+    """``customer_data`` as a JSON document (see ``as_json``)."""
+    return as_json(customer_data(customer))
+
+
+def as_json(data: dict) -> str:
+    """An export as a JSON document (indented, UTF-8 text)."""
+    return json.dumps(data, ensure_ascii=False, indent=2, default=str)
 
 
 def export_filename(customer: Customer) -> str:

@@ -8,7 +8,7 @@ from sqlalchemy import delete, func, insert, select
 from core.db import db, record_id, write_transaction
 from core.errors import NotFound, ValidationError
 from core.models import Customer, CustomerGroup, group_membership
-from core.services import history
+from core.services import history, search
 from core.services.normalize import clean_paragraphs, clean_text
 
 
@@ -111,6 +111,18 @@ def remove_member(group: CustomerGroup, customer: Customer, actor=None) -> bool:
     db.session.expire(group)
     db.session.expire(customer, ["groups"])
     return result.rowcount > 0
+
+
+def candidates(group: CustomerGroup, q: str, limit: int = 10) -> list[Customer]:
+    """Customers not in ``group`` that the search box text ``q`` finds, best first: the
+    customer search's own ranking (core.services.search), so "whitf" offers Whitfield before
+    White, as the customer list does."""
+    ids = search.ranked_ids(q, [~Customer.groups.any(CustomerGroup.id == group.id)], limit)
+    if not ids:
+        return []
+    found = {c.id: c for c in db.session.execute(
+        select(Customer).where(Customer.id.in_(ids))).scalars()}
+    return [found[i] for i in ids if i in found]
 
 
 def member_count(group: CustomerGroup) -> int:

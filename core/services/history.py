@@ -8,11 +8,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import select, tuple_
+from sqlalchemy import insert, select, tuple_, update
 
-from core.db import db, utcnow, write_transaction
+from core.db import db, record_id, utcnow, write_transaction
 from core.errors import ValidationError
-from core.models import Activity, AuditEntry
+from core.models import Activity, AuditEntry, Customer, Segment
+from core.models.customer import display_name
 
 # Fields whose values never reach the audit trail in clear.
 SENSITIVE = {"driver_licence", "national_id"}
@@ -64,6 +65,27 @@ def audit(customer_id: int | None, action: str, changes: dict[str, tuple] | None
     db.session.add_all(rows)
     if action not in NOT_CHANGES:
         touch(customer_id, actor_id)
+    return change_id
+
+
+def audit_many(customer_ids: list[int], action: str, changes: dict[str, tuple],
+               actor=None) -> str:
+    """The same change written on many customers' trails at once, inside the caller's
+    transaction (a deleted segment leaves each of its customers without one): one row per
+    customer and field, in bulk, and each customer stamped as changed."""
+    change_id = uuid.uuid4().hex
+    actor_id = _actor_id(actor)
+    now = utcnow()
+    rows = [{"customer_id": cid, "entity": "customer", "entity_id": cid, "action": action,
+             "field": field, "old_value": _display(old), "new_value": _display(new),
+             "actor_fk": actor_id, "at": now, "change_id": change_id}
+            for cid in customer_ids for field, (old, new) in changes.items()]
+    if rows:
+        db.session.execute(insert(AuditEntry), rows)
+    if customer_ids and action not in NOT_CHANGES:
+        db.session.execute(update(Customer).where(Customer.id.in_(customer_ids))
+                           .values(updated_at=now, updated_by_fk=actor_id)
+                           .execution_options(synchronize_session=False))
     return change_id
 
 
@@ -151,13 +173,20 @@ def decode_cursor(cursor: str | None) -> tuple[datetime, int] | None:
     return (when, number) if 0 < number < 2**31 else None
 
 
+# Columns kept beside another one for searching (lower-cased email, E.164 phone): their change
+# is the other column's, and the trail shows that one only.
+DERIVED_FIELDS = ("email_normalized", "phone_e164")
+
+
 def changes_page(customer_id: int, field: str | None = None, action: str | None = None,
-                 cursor: str | None = None, per_page: int = 50) -> TrailPage:
+                 cursor: str | None = None, per_page: int = 50,
+                 entity: str | None = None) -> TrailPage:
     """A customer's changes, newest first, grouped by save; keyset paging on (at, id), and a
-    save is never split across two pages."""
+    save is never split across two pages. ``field`` (with ``entity``: "phone", "address"...;
+    the customer's own fields when left out) keeps the changes of that one field."""
     stmt = select(AuditEntry).where(AuditEntry.customer_id == customer_id)
     if field:
-        stmt = stmt.where(AuditEntry.field == field)
+        stmt = stmt.where(AuditEntry.field == field, AuditEntry.entity == (entity or "customer"))
     if action:
         stmt = stmt.where(AuditEntry.action == action)
     position = decode_cursor(cursor)
@@ -185,16 +214,66 @@ def changes_page(customer_id: int, field: str | None = None, action: str | None 
             changes.append(Change(row.change_id or f"row{row.id}", row.action, row.at, row.actor,
                                   row.entity, [row]))
     for change in changes:
-        change.rows = [r for r in reversed(change.rows) if r.field]  # in the order written
+        change.rows = [r for r in reversed(change.rows)  # in the order written
+                       if r.field and r.field not in DERIVED_FIELDS]
     next_cursor = encode_cursor(rows[-1].at, rows[-1].id) if more and rows else None
     return TrailPage(changes, next_cursor)
 
 
-def audited_fields(customer_id: int) -> list[str]:
-    """The fields this customer's trail mentions, for the History tab's filter."""
-    return sorted(db.session.execute(
-        select(AuditEntry.field).where(AuditEntry.customer_id == customer_id,
-                                       AuditEntry.field.is_not(None)).distinct()).scalars())
+def audited_fields(customer_id: int) -> list[tuple[str, str]]:
+    """The (entity, field) pairs this customer's trail mentions, for the History tab's filter:
+    ("customer", "email"), ("phone", "number")..."""
+    return sorted(tuple(row) for row in db.session.execute(
+        select(AuditEntry.entity, AuditEntry.field).where(
+            AuditEntry.customer_id == customer_id, AuditEntry.field.is_not(None),
+            AuditEntry.field.not_in(DERIVED_FIELDS)).distinct()))
+
+
+# Audited fields of a customer that hold another record's id.
+REFERENCE_FIELDS = ("segment_id", "reseller_id")
+
+
+def reference_names(rows) -> dict[tuple[str, str], str]:
+    """What the ids in these audit rows' segment and reseller changes name:
+    {(field, stored value): name}. A segment is named as it is now, or as it was called when
+    it was deleted; a record that left no name is "deleted segment #3"."""
+    wanted: dict[str, set[int]] = {name: set() for name in REFERENCE_FIELDS}
+    for row in rows:
+        if row.entity == "customer" and row.field in wanted:
+            for value in (row.old_value, row.new_value):
+                pk = record_id(value or "")
+                if pk is not None:
+                    wanted[row.field].add(pk)
+    names: dict[tuple[str, str], str] = {}
+    if wanted["segment_id"]:
+        names.update({("segment_id", str(k)): v for k, v in _segment_names(wanted["segment_id"]).items()})
+    if wanted["reseller_id"]:
+        names.update({("reseller_id", str(k)): v for k, v in _customer_names(wanted["reseller_id"]).items()})
+    return names
+
+
+def _segment_names(ids: set[int]) -> dict[int, str]:
+    names = dict(db.session.execute(select(Segment.id, Segment.name).where(Segment.id.in_(ids))).all())
+    gone = ids - set(names)
+    if gone:
+        # A deleted segment's name stays in the trail (see record.delete_segment).
+        names.update(db.session.execute(
+            select(AuditEntry.entity_id, AuditEntry.old_value).where(
+                AuditEntry.entity == "segment", AuditEntry.action == "delete",
+                AuditEntry.field == "name", AuditEntry.entity_id.in_(gone))).all())
+    for pk in ids - set(names):
+        names[pk] = _("deleted segment #%(id)d", id=pk)
+    return names
+
+
+def _customer_names(ids: set[int]) -> dict[int, str]:
+    rows = db.session.execute(select(
+        Customer.id, Customer.kind, Customer.first_name, Customer.last_name,
+        Customer.company_name, Customer.email, Customer.number).where(Customer.id.in_(ids)))
+    names = {row.id: f"{display_name(*row[1:])} ({row.number})" for row in rows}
+    for pk in ids - set(names):
+        names[pk] = _("deleted customer #%(id)d", id=pk)
+    return names
 
 
 def audited_actions(customer_id: int) -> list[str]:

@@ -1,35 +1,36 @@
-"""Dry runs and imports started from the Import screen, run in the background.
+"""Dry runs and imports started from the Import screen, run as background tasks.
 
 A 100,000-row file takes a while to check and to import; doing that inside the web request
 would keep the browser waiting with no sign of life (and a proxy may give up). So the request
-records an ``ImportRun`` and starts a thread; the thread gets its own app context and database
-session, calls ``importer.run`` and writes how far it got to the run's row in short
-transactions of its own, which the page polls. Nothing here changes what an import does: the
-importer's rules (a bad row never half-writes, good rows land) hold as on the command line.
+records an ``ImportRun`` and, in the same transaction, enqueues the task ``core.import.run``;
+whichever worker takes it calls ``importer.run`` and writes how far it got to the run's row in
+short transactions of its own, which the page polls. Nothing here changes what an import does:
+the importer's rules (a bad row never half-writes, good rows land) hold as on the command line.
 
-The uploaded file waits in the instance folder between the steps (it is too big for the
-session cookie), under a random name that only its uploader's steps open.
+The uploaded file waits in the database between the steps (``StoredFile``: too big for the
+session cookie, and every worker on every machine can read it there), under a random token that
+only its uploader's steps open. It goes when its import is done, or when it expires.
 """
 
 from __future__ import annotations
 
 import logging
 import secrets
-import threading
 import time
 from datetime import timedelta
-from pathlib import Path
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from core.db import db, record_id, utcnow, write_transaction
 from core.errors import NotFound, ValidationError
 from core.models import ImportRun
+from core.models.tasks import StoredFile
 from core.services import importer
 from core.services.normalize import clean_text
+from core.tasks import enqueue, task, task_progress
 
 log = logging.getLogger(__name__)
 
@@ -37,32 +38,60 @@ REPORT_LIMIT = 500  # problems kept with a run; its counts cover them all
 PROGRESS_EVERY = 0.5  # seconds between two writes of rows done
 DEFAULT_STALE_AFTER = 60  # seconds without a heartbeat before a run counts as interrupted
 ACTIVE = ("queued", "running")
+UPLOAD_PURPOSE = "customer-import"
 _TOKEN_CHARS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
 
 
 # -- the uploaded file ---------------------------------------------------------------------------
 
 
-def _uploads() -> Path:
-    path = Path(current_app.instance_path) / "imports"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def store_upload(user_id: int, data: bytes) -> str:
+def store_upload(user_id: int, data: bytes, name: str = "import.csv") -> str:
     """Keep an uploaded file for its uploader's next steps; returns the token that names it."""
     token = secrets.token_urlsafe(24)
-    (_uploads() / f"{user_id}-{token}.csv").write_bytes(data)
+    hours = int(current_app.config.get("UPLOAD_KEEP_HOURS", 24))
+    with write_transaction():
+        db.session.add(StoredFile(token=token, user_fk=user_id, purpose=UPLOAD_PURPOSE,
+                                  name=(clean_text(name) or "import.csv")[:255], size=len(data),
+                                  data=data, created_at=utcnow(),
+                                  expires_at=utcnow() + timedelta(hours=hours)))
     return token
 
 
-def stored_upload(user_id: int, token: str) -> Path | None:
-    """The file ``user_id`` uploaded under ``token``, or None (another user's, gone, or a
-    token we never made)."""
-    if not token or not 20 <= len(token) <= 60 or not set(token) <= _TOKEN_CHARS:
+def _valid_token(token) -> bool:
+    return bool(token) and 20 <= len(token) <= 60 and set(token) <= _TOKEN_CHARS
+
+
+def stored_upload(user_id: int, token: str) -> bytes | None:
+    """The file ``user_id`` uploaded under ``token``, or None (another user's, expired, gone, or
+    a token we never made)."""
+    if not _valid_token(token):
         return None
-    path = _uploads() / f"{user_id}-{token}.csv"
-    return path if path.exists() else None
+    return db.session.execute(select(StoredFile.data).where(
+        StoredFile.token == token, StoredFile.user_fk == user_id,
+        StoredFile.purpose == UPLOAD_PURPOSE, StoredFile.expires_at > utcnow())).scalar()
+
+
+def has_upload(user_id: int, token: str) -> bool:
+    """Whether the file is still there, without reading it."""
+    if not _valid_token(token):
+        return False
+    return db.session.execute(select(StoredFile.id).where(
+        StoredFile.token == token, StoredFile.user_fk == user_id,
+        StoredFile.purpose == UPLOAD_PURPOSE, StoredFile.expires_at > utcnow())).first() is not None
+
+
+def remove_upload(user_id: int, token: str) -> None:
+    """Let an uploaded file go (its import is done)."""
+    with write_transaction():
+        db.session.execute(delete(StoredFile).where(StoredFile.token == token,
+                                                    StoredFile.user_fk == user_id))
+
+
+def remove_expired_uploads() -> int:
+    """Forget uploaded files past their time (abandoned after the upload or the check)."""
+    with write_transaction():
+        result = db.session.execute(delete(StoredFile).where(StoredFile.expires_at <= utcnow()))
+    return result.rowcount or 0
 
 
 # -- starting a run ----------------------------------------------------------------------------
@@ -70,11 +99,11 @@ def stored_upload(user_id: int, token: str) -> Path | None:
 
 def start(user_id: int, file_name: str, token: str, encoding: str,
           columns: list[tuple[str, str]], key: str, dry_run: bool) -> ImportRun:
-    """Record a dry run or import of an uploaded file and set it going (in the background
-    unless the app says ``IMPORT_IN_BACKGROUND = False``). ``columns`` is the file's header
-    with the field each column fills ("" for none), in file order. A mapping that cannot work
-    is refused here, with ValidationError, before anything runs."""
-    if stored_upload(user_id, token) is None:
+    """Record a dry run or import of an uploaded file and, in the same transaction, enqueue the
+    task that carries it out. ``columns`` is the file's header with the field each column fills
+    ("" for none), in file order. A mapping that cannot work is refused here, with
+    ValidationError, before anything runs."""
+    if not has_upload(user_id, token):
         raise ValidationError({"file": _("The uploaded file is no longer here; upload it again.")})
     importer.check_mapping([c for c, _f in columns], {c: f for c, f in columns}, key)
     with write_transaction():
@@ -83,30 +112,15 @@ def start(user_id: int, file_name: str, token: str, encoding: str,
                         mapping=[[c, f or ""] for c, f in columns], key=key, dry_run=dry_run,
                         status="queued", queued_at=utcnow(), heartbeat_at=utcnow())
         db.session.add(run)
-    launch(run.id)
+        db.session.flush()
+        enqueue("core.import.run", {"run_id": run.id}, key=f"import-run:{run.id}")
     return run
 
 
-def launch(run_id: int) -> None:
-    """Carry out a recorded run: in a thread of its own, or right here when the app is
-    configured to (tests and one-off scripts) — the same work either way."""
-    app = current_app._get_current_object()
-    if app.config.get("IMPORT_IN_BACKGROUND", True):
-        thread = threading.Thread(target=_work, args=(app, run_id), daemon=True,
-                                  name=f"import-run-{run_id}")
-        thread.start()
-    else:
-        _work(app, run_id)
-
-
-def _work(app, run_id: int) -> None:
-    # A fresh app context gives this work its own database session: the request's session
-    # must never be used from another thread.
-    with app.app_context():
-        try:
-            execute(run_id)
-        finally:
-            db.session.remove()
+@task("core.import.run", max_attempts=3)
+def run_task(run_id: int) -> None:
+    """The background task of one recorded run."""
+    execute(run_id)
 
 
 # -- carrying it out ---------------------------------------------------------------------------
@@ -124,7 +138,9 @@ def execute(run_id: int) -> None:
     """Do the work of a queued run and record its outcome. Never raises: whatever goes wrong
     ends the run as failed with a sentence for the person who started it."""
     run = db.session.get(ImportRun, run_id)
-    if run is None or run.status != "queued":
+    # "running": the worker that had it died, and its task was taken again; the work starts
+    # over (a dry run saves nothing, and an import updates the rows it already wrote).
+    if run is None or run.status not in ACTIVE:
         return
     user_id, token, dry_run = run.user_fk, run.upload_token, run.dry_run
     encoding, key = run.encoding, run.key
@@ -134,11 +150,12 @@ def execute(run_id: int) -> None:
     done_so_far = 0
     total = 0
     try:
-        path = stored_upload(user_id, token) if user_id is not None else None
-        if path is None:
+        data = stored_upload(user_id, token) if user_id is not None else None
+        db.session.rollback()
+        if data is None:
             raise ValidationError({"file": _("The uploaded file is no longer here; upload it "
                                              "again.")})
-        csv_file = importer.read_csv(path.read_bytes(), encoding)
+        csv_file = importer.read_csv(data, encoding)
         unreadable = len(csv_file.errors)
         total = len(csv_file.rows) + unreadable
         _write_run(run_id, total_rows=total, rows_done=unreadable)
@@ -150,6 +167,7 @@ def execute(run_id: int) -> None:
             now = time.monotonic()
             if now - last_write >= PROGRESS_EVERY:
                 _write_run(run_id, rows_done=done_so_far)
+                task_progress(done_so_far, total)
                 last_write = now
 
         result = importer.run(csv_file, mapping, key=key, dry_run=dry_run, actor=user_id,
@@ -170,10 +188,10 @@ def execute(run_id: int) -> None:
                unchanged=result.unchanged, failed_rows=result.failed,
                error_count=len(result.errors),
                errors=[{"row": e.row, "column": e.column, "message": str(e.message)}
-                       for e in result.errors[:REPORT_LIMIT]])
+                       for e in result.errors[:REPORT_LIMIT]] + importer.kept_for_run(result))
     if not dry_run:
         # Imported: the file has served its purpose (importing it again starts from a new upload).
-        stored_upload(user_id, token).unlink(missing_ok=True)
+        remove_upload(user_id, token)
 
 
 def _failure_message(dry_run: bool, done: int, total: int) -> str:
@@ -256,4 +274,4 @@ def import_of(run: ImportRun) -> ImportRun | None:
 
 def file_waiting(run: ImportRun) -> bool:
     """Whether the run's uploaded file is still there to import (after a dry run)."""
-    return run.user_fk is not None and stored_upload(run.user_fk, run.upload_token) is not None
+    return run.user_fk is not None and has_upload(run.user_fk, run.upload_token)

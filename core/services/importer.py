@@ -17,6 +17,15 @@ Speed: checking emails and phone numbers is most of the cost of a row, and needs
 nor the database, so on a file of more than one batch those checks run in worker processes
 (``IMPORT_WORKERS``, default: one per spare CPU core) a few batches ahead of the batch being
 written; the rules and the messages stay those of the customer service.
+
+Moving in from another system: the customer exports of Shopify, Square, WooCommerce, Lightspeed
+(R- and X-Series / Vend), Odoo and ERPNext are recognised by their headers
+(``import_formats``) and mapped without hand-work, including the default address, more phone
+numbers, tags and a note (``import_parts``). The report says which system the file came from,
+what each column fills, and why the others are left out; columns a plugin will own (tax
+exemption, marketing consent...) are "kept for later": counted, listed with the run, never
+silently dropped. Recognition looks at the header once; a file whose columns only fill the
+customer's own fields goes row by row exactly as before.
 """
 
 from __future__ import annotations
@@ -37,12 +46,14 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from core.db import db, utcnow, write_transaction
 from core.errors import ValidationError
 from core.models import AuditEntry, Customer
-from core.services import customers, numbering, search
-from core.services.normalize import check_contacts, clean_text, fold, known_contacts
+from core.services import customers, import_formats, import_parts, numbering, search
+from core.services.import_formats import header_key
+from core.services.normalize import check_contacts, clean_text, known_contacts
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +64,15 @@ MAX_WORKERS = 4
 NOT_IMPORTED = {"segment_id", "reseller_id"}
 TRUE_WORDS = {"yes", "y", "true", "1", "x", "ja", "oui", "si"}
 FALSE_WORDS = {"no", "n", "false", "0", "nein", "non", ""}
+# What systems call the two kinds of customer (lower case) -> kind.
+KIND_WORDS = {"individual": "individual", "person": "individual", "private": "individual",
+              "consumer": "individual", "business": "business", "company": "business",
+              "organisation": "business", "organization": "business",
+              "partnership": "business"}
+# Cells of these fields may carry a spreadsheet's apostrophe before their digits ('0123).
+DIGIT_FIELDS = ("number", "phone")
+# What a column can fill besides the customer's own fields (see import_parts).
+EXTRA_TARGETS = import_parts.TARGETS
 
 # How people head their columns, folded (lower case, no spaces or punctuation) -> field.
 HEADER_ALIASES = {
@@ -101,6 +121,20 @@ class CsvFile:
 
 
 @dataclasses.dataclass
+class ColumnReport:
+    """What the import does with one column of the file: ``status`` is "imported" (it fills
+    ``target``), "kept" (kept for later: a plugin will own it; ``filled`` rows have a value)
+    or "left_out"; ``reason`` says so in a sentence."""
+
+    column: str
+    status: str
+    reason: str
+    target: str = ""
+    filled: int | None = None
+    kept_for: str = ""
+
+
+@dataclasses.dataclass
 class ImportResult:
     rows: int = 0
     created: int = 0
@@ -109,6 +143,9 @@ class ImportResult:
     errors: list[RowError] = dataclasses.field(default_factory=list)
     dry_run: bool = False
     created_ids: list[int] = dataclasses.field(default_factory=list)
+    format: str = ""  # the key of the system the file was recognised as ("" for none)
+    format_label: str = ""
+    columns: list[ColumnReport] = dataclasses.field(default_factory=list)
 
     @property
     def failed(self) -> int:
@@ -118,9 +155,46 @@ class ImportResult:
     def ok(self) -> int:
         return self.rows - self.failed
 
+    @property
+    def problems(self) -> list[RowError]:
+        return self.errors
+
+    @property
+    def kept(self) -> list[ColumnReport]:
+        """Columns kept for later (see ``ColumnReport``)."""
+        return [c for c in self.columns if c.status == "kept"]
+
 
 def importable_fields() -> list[str]:
+    """The customer's own fields a column can fill."""
     return [f for f in customers.EDITABLE if f not in NOT_IMPORTED]
+
+
+def targets() -> list[str]:
+    """Everything a column can fill: the customer's fields, then the rest of the record."""
+    return importable_fields() + list(EXTRA_TARGETS)
+
+
+def target_label(target: str) -> str:
+    if target in EXTRA_TARGETS:
+        return import_parts.target_label(target)
+    return target.replace("_", " ").capitalize()
+
+
+def mapping_targets() -> list[tuple[str, list[tuple[str, str]]]]:
+    """The choices of the column screen and ``--map``, in groups: (group, [(target, label)])."""
+    fields = [(f, target_label(f)) for f in importable_fields()]
+    extra = {prefix: [(t, target_label(t)) for t in EXTRA_TARGETS if t.startswith(prefix)]
+             for prefix in ("address.", "shipping.", "phone.")}
+    return [
+        (_("Customer"), fields + [(t, target_label(t)) for t in
+                                  (import_parts.NAME, import_parts.IS_COMPANY)]),
+        (_("Address"), extra["address."]),
+        (_("Shipping address"), extra["shipping."]),
+        (_("Other phones"), extra["phone."]),
+        (_("Tags and note"), [(t, target_label(t)) for t in
+                              (import_parts.TAGS, import_parts.NOTES)]),
+    ]
 
 
 # -- reading the file ------------------------------------------------------------------------
@@ -220,14 +294,29 @@ def read_csv(data: bytes, encoding: str = "auto") -> CsvFile:
     return CsvFile(headers, rows, used, delimiter, errors)
 
 
+def recognise(headers: Iterable[str]) -> import_formats.Recognition | None:
+    """The system whose customer export this is, by its headers (see import_formats)."""
+    return import_formats.detect(headers)
+
+
 def guess_mapping(headers: Iterable[str]) -> dict[str, str]:
-    """{column: field} for every column whose header names a customer field ("First name",
-    "first_name", "E-mail", "Phone number"...). Columns it cannot place are left out."""
-    fields = set(importable_fields())
+    """{column: target} without hand-work: the columns of a recognised system's export as that
+    system's format says; every other column whose header names a customer field ("First
+    name", "first_name", "E-mail", "Phone number"...). Columns it cannot place are left out."""
+    headers = list(headers)
     mapping: dict[str, str] = {}
-    taken: set[str] = set()
+    known: set[str] = set()
+    recognition = recognise(headers)
+    if recognition is not None:
+        fmt = recognition.format
+        mapping, _filled_by = fmt.mapping_for(headers)
+        known = set(fmt.targets_by_key) | set(fmt.kept_by_key) | set(fmt.left_out_by_key)
+    fields = set(importable_fields())
+    taken: set[str] = set(mapping.values())
     for header in headers:
-        key = "".join(c for c in fold(header) if c.isalnum())
+        key = header_key(header)
+        if header in mapping or key in known:
+            continue
         field = key if key in fields else HEADER_ALIASES.get(key)
         if field is None:
             field = next((f for f in fields if key == f.replace("_", "")), None)
@@ -237,11 +326,65 @@ def guess_mapping(headers: Iterable[str]) -> dict[str, str]:
     return mapping
 
 
+def describe(headers: list[str], mapping: dict[str, str],
+             rows: list[tuple[int, list[str]]] | None = None) -> list[ColumnReport]:
+    """What the import does with each column of the file, for the report; with the file's
+    ``rows``, how many rows fill each column kept for later."""
+    recognition = recognise(headers)
+    fmt = recognition.format if recognition is not None else None
+    filled_by = fmt.mapping_for(headers)[1] if fmt is not None else {}
+    guessed = guess_mapping(headers)
+    report = []
+    for i, header in enumerate(headers):
+        key = header_key(header)
+        target = mapping.get(header) or ""
+        if target:
+            report.append(ColumnReport(header, "imported", _("Fills %(target)s.",
+                                                             target=target_label(target)),
+                                       target=target))
+        elif fmt is not None and key in fmt.kept_by_key:
+            purpose = str(fmt.kept_by_key[key])
+            filled = None
+            if rows is not None:
+                filled = sum(1 for _n, cells in rows if i < len(cells) and cells[i].strip())
+            reason = _("Kept for later (%(purpose)s): no plugin takes it from an import yet; "
+                       "the report lists it with how many rows fill it.", purpose=purpose)
+            report.append(ColumnReport(header, "kept", reason, filled=filled, kept_for=purpose))
+        elif fmt is not None and key in fmt.left_out_by_key:
+            report.append(ColumnReport(header, "left_out", str(fmt.left_out_by_key[key])))
+        elif header in filled_by and filled_by[header] in mapping:
+            report.append(ColumnReport(header, "left_out", _(
+                "“%(other)s” already fills %(target)s.", other=filled_by[header],
+                target=target_label(mapping[filled_by[header]]))))
+        elif header in guessed:
+            report.append(ColumnReport(header, "left_out", _(
+                "Not imported: it is set to “Do not import”.")))
+        else:
+            report.append(ColumnReport(header, "left_out", _(
+                "Not a column Regulars recognises: choose a field for it to import it.")))
+    return report
+
+
+def report_for(columns: list[tuple[str, str]], kept: Iterable[dict] = ()
+               ) -> tuple[str, list[ColumnReport]]:
+    """For a run recorded earlier (its columns as [(column, target or "")] and the columns it
+    kept for later, see ``kept_for_run``): the system its file was recognised as ("" for
+    none) and what the import did with each column."""
+    headers = [column for column, _target in columns]
+    recognition = recognise(headers)
+    report = describe(headers, {column: target for column, target in columns if target})
+    filled = {entry.get("column"): entry.get("filled", 0) for entry in kept}
+    for column in report:
+        if column.status == "kept":
+            column.filled = filled.get(column.column, 0)
+    return (str(recognition.label) if recognition else ""), report
+
+
 def check_mapping(headers: list[str], mapping: dict[str, str], key: str) -> dict[str, str]:
     """The mapping restricted to real columns and fields; refuses one that cannot import."""
     if key not in KEYS:
         raise ValidationError({"key": _("Match rows by customer number or by email.")})
-    fields = set(importable_fields())
+    fields = set(targets())
     errors = {}
     clean = {}
     for column, field in mapping.items():
@@ -249,7 +392,7 @@ def check_mapping(headers: list[str], mapping: dict[str, str], key: str) -> dict
             continue
         if column not in headers:
             errors[column] = _("The file has no column “%(name)s”.", name=column)
-        elif field not in fields:
+        elif not isinstance(field, str) or field not in fields:
             errors[column] = _("“%(field)s” is not a customer field.", field=field)
         elif field in clean.values():
             errors[column] = _("Two columns are mapped to %(field)s.", field=field)
@@ -258,10 +401,15 @@ def check_mapping(headers: list[str], mapping: dict[str, str], key: str) -> dict
     if errors:
         raise ValidationError(errors)
     mapped = set(clean.values())
-    if not mapped & {"first_name", "last_name", "company_name"}:
+    if not mapped & {"first_name", "last_name", "company_name", import_parts.NAME}:
         raise ValidationError({"mapping": _(
             "No column holds the customer's name: map a column to first name, last name or "
             "company name.")})
+    for prefix in import_parts.ADDRESS_KINDS:
+        if any(t.startswith(prefix + ".") for t in mapped) and f"{prefix}.line1" not in mapped:
+            raise ValidationError({"mapping": _(
+                "An address needs its street: map a column to “%(target)s”, or leave the "
+                "other address columns out.", target=target_label(f"{prefix}.line1"))})
     if key == "email" and "email" not in mapped:
         raise ValidationError({"mapping": _(
             "Rows are matched by email, but no column is mapped to email.")})
@@ -275,12 +423,16 @@ def _cell_value(field: str, raw: str):
     """A cell as the customer service expects it: text, except yes/no columns."""
     if raw[:1] == "'" and raw[1:2] in ("=", "+", "-", "@"):
         raw = raw[1:]  # our own export's guard against spreadsheet formulas: read it back
+    elif raw[:1] == "'" and field in DIGIT_FIELDS and raw[1:2].isdigit():
+        raw = raw[1:]  # a spreadsheet's guard of leading zeros (Shopify writes ids so)
     if field in getattr(customers, "BOOLEAN_FIELDS", ()):
         word = raw.strip().lower()
         if word in TRUE_WORDS:
             return True
         if word in FALSE_WORDS:
             return False
+    elif field == "kind":
+        return KIND_WORDS.get(raw.strip().lower(), raw)
     return raw
 
 
@@ -309,30 +461,44 @@ def run(csv_file: CsvFile, mapping: dict[str, str], key: str = "number", dry_run
     """Check every row and, unless ``dry_run``, create or update the customers. Rows are
     matched to existing customers by ``key`` (customer number or email): a match is updated
     with the row's non-empty cells, anything else is created. Returns counts and every row's
-    errors; raises ValidationError only for a mapping that cannot work."""
+    errors; raises ValidationError only for a mapping that cannot work.
+
+    The result also says which system's export the file is (``format``), what each column
+    fills or why it is left out (``columns``), and which columns are kept for later, with how
+    many rows fill them (``kept``)."""
     mapping = check_mapping(csv_file.headers, mapping, key)
-    columns = [(i, h, mapping[h]) for i, h in enumerate(csv_file.headers) if h in mapping]
-    column_of = {field: header for _i, header, field in columns}
+    fields = set(importable_fields())
+    columns = [(i, h, mapping[h]) for i, h in enumerate(csv_file.headers)
+               if h in mapping and mapping[h] in fields]
+    recognition = recognise(csv_file.headers)
     result = ImportResult(rows=len(csv_file.rows) + len(csv_file.errors), dry_run=dry_run,
-                          errors=list(csv_file.errors))
-    seen_keys: dict[str, int] = {}
-    seen_numbers: dict[str, int] = {}
-    defaults = _record_defaults()
-    actor_id = getattr(actor, "id", None) if not isinstance(actor, int) else actor
-    total = len(csv_file.rows)
-    width = len(csv_file.headers)
+                          errors=list(csv_file.errors),
+                          format=recognition.format.key if recognition else "",
+                          format_label=str(recognition.label) if recognition else "",
+                          columns=describe(csv_file.headers, mapping, csv_file.rows))
     region = current_app.config["DEFAULT_PHONE_REGION"]
+    plan = import_parts.RowPlan(
+        csv_file.headers, mapping, region,
+        recognition.format.ignored_tags if recognition else frozenset(),
+        recognised=recognition is not None)
+    state = _Run(
+        columns=columns,
+        column_of={**plan.derived_columns,
+                   **{field: header for _i, header, field in columns}},
+        width=len(csv_file.headers), key=key, dry_run=dry_run,
+        actor_id=getattr(actor, "id", None) if not isinstance(actor, int) else actor,
+        defaults=_record_defaults(), result=result, plan=plan if plan.active else None)
+    total = len(csv_file.rows)
     batches = [csv_file.rows[start:start + batch_size] for start in range(0, total, batch_size)]
     with ExitStack() as stack:
-        ahead = _ContactChecks(stack, batches, columns, width, region)
+        ahead = _ContactChecks(stack, batches, columns, state.width, region)
         done = 0
         for index, batch in enumerate(batches):
             created_before = len(result.created_ids)
             changed: list = []
             with known_contacts(ahead.results(index), region):
                 with (nullcontext() if dry_run else write_transaction()):
-                    _run_batch(batch, columns, column_of, width, key, dry_run, actor_id,
-                               defaults, seen_keys, seen_numbers, result, changed)
+                    _run_batch(state, batch, changed)
             if dry_run:
                 db.session.rollback()  # drop the read transaction and anything a check loaded
             else:
@@ -342,6 +508,31 @@ def run(csv_file: CsvFile, mapping: dict[str, str], key: str = "number", dry_run
                 progress(done, total)
     result.errors.sort(key=lambda e: e.row)
     return result
+
+
+@dataclasses.dataclass
+class _Run:
+    """What every batch of one run reads (the columns, the plan for the rest of the record)
+    and adds to (the rows already seen, the result)."""
+
+    columns: list[tuple[int, str, str]]  # (index, header, customer field)
+    column_of: dict[str, str]  # field -> the file's column a problem with it is reported on
+    width: int
+    key: str
+    dry_run: bool
+    actor_id: int | None
+    defaults: dict[str, Any]
+    result: ImportResult
+    plan: import_parts.RowPlan | None  # None: the file fills the customer's own fields only
+    seen_keys: dict[str, int] = dataclasses.field(default_factory=dict)
+    seen_numbers: dict[str, int] = dataclasses.field(default_factory=dict)
+
+
+def kept_for_run(result: ImportResult) -> list[dict]:
+    """The columns kept for later, as an import run keeps them beside its problems (entries
+    with ``kept_for``; see ImportRun.kept_columns)."""
+    return [{"row": 0, "column": c.column, "message": c.reason, "kept_for": c.kept_for,
+             "filled": c.filled or 0} for c in result.kept]
 
 
 def _worker_count() -> int:
@@ -421,34 +612,38 @@ def _tell_plugins(created_ids: list[int], changed: list) -> None:
         host.notify("customer_updated", customer=customer, changes=changes)
 
 
-def _run_batch(batch, columns, column_of, width, key, dry_run, actor_id, defaults, seen_keys,
-               seen_numbers, result, changed):
+def _run_batch(state: _Run, batch, changed):
+    result, key, plan, column_of = state.result, state.key, state.plan, state.column_of
     parsed = []
     for row_number, cells in batch:
-        if len(cells) != width:
+        if len(cells) != state.width:
             result.errors.append(RowError(row_number, "", _(
                 "This row has %(cells)d cells but the header has %(columns)d: look for a missing "
-                "or extra separator.", cells=len(cells), columns=width)))
+                "or extra separator.", cells=len(cells), columns=state.width)))
             continue
-        data = {field: _cell_value(field, cells[i]) for i, _header, field in columns}
-        parsed.append((row_number, data))
+        data = {field: _cell_value(field, cells[i]) for i, _header, field in state.columns}
+        parsed.append((row_number, cells, data))
 
-    existing = _existing(key, [_match_value(key, data) for _n, data in parsed])
-    number_owners = _number_owners([data.get("number") for _n, data in parsed])
+    existing = _existing(key, [_match_value(key, data) for _n, _c, data in parsed],
+                         plan.loads if plan is not None else ())
+    bodies = (import_parts.note_bodies(sorted(c.id for c in existing.values()))
+              if plan is not None and plan.note is not None and existing else {})
+    number_owners = _number_owners([data.get("number") for _n, _c, data in parsed])
     creates, updates = [], []
-    for row_number, data in parsed:
+    for row_number, cells, data in parsed:
         match = _match_value(key, data)
         if key == "email" and not match:
             result.errors.append(RowError(row_number, column_of["email"], _(
                 "Rows are matched by email: this row has none.")))
             continue
-        if match and match in seen_keys:
+        if match and match in state.seen_keys:
             result.errors.append(RowError(row_number, column_of.get(key, ""), _(
                 "The same %(key)s is already on row %(row)d of this file.",
                 key=_("customer number") if key == "number" else _("email"),
-                row=seen_keys[match])))
+                row=state.seen_keys[match])))
             continue
         current = existing.get(match) if match else None
+        parts, problems = plan.apply(cells, data, current) if plan is not None else (None, ())
         if current is not None:
             # An empty cell leaves the stored value alone: a file of a few columns must not
             # wipe what the shop knows.
@@ -457,32 +652,36 @@ def _run_batch(batch, columns, column_of, width, key, dry_run, actor_id, default
             values = customers._clean(data, current, require_email=False,
                                       number_owners=number_owners)
         except ValidationError as exc:
-            for field, message in exc.errors.items():
-                result.errors.append(RowError(row_number, column_of.get(field, ""), str(message)))
+            problems = list(problems) + [(column_of.get(field, ""), str(message))
+                                         for field, message in exc.errors.items()]
+        if problems:
+            result.errors.extend(RowError(row_number, column, message)
+                                 for column, message in problems)
             continue
         if match:
-            seen_keys[match] = row_number
+            state.seen_keys[match] = row_number
         number = values.get("number")
         if current is None and number:
-            if number in seen_numbers:
+            if number in state.seen_numbers:
                 result.errors.append(RowError(row_number, column_of.get("number", ""), _(
                     "The same customer number is already on row %(row)d of this file.",
-                    row=seen_numbers[number])))
+                    row=state.seen_numbers[number])))
                 continue
-            seen_numbers[number] = row_number
+            state.seen_numbers[number] = row_number
         if current is None:
-            creates.append((row_number, values))
+            creates.append((row_number, values, parts))
         else:
-            updates.append((row_number, current, values))
+            updates.append((row_number, current, values, parts, bodies.get(current.id, set())))
 
-    if dry_run:
+    if state.dry_run:
         result.created += len(creates)
-        for _n, current, values in updates:
-            differs = any(getattr(current, f) != v for f, v in values.items())
+        for _n, current, values, parts, known in updates:
+            differs = any(getattr(current, f) != v for f, v in values.items()) or bool(
+                parts and import_parts.would_change(current, parts, known))
             result.updated += differs
             result.unchanged += not differs
         return
-    _write(creates, updates, column_of, actor_id, defaults, result, changed)
+    _write(state, creates, updates, changed)
 
 
 def _match_value(key: str, data: dict) -> str:
@@ -504,28 +703,33 @@ def _number_owners(numbers: list) -> dict[str, int]:
     return owners
 
 
-def _existing(key: str, values: list[str]) -> dict[str, Customer]:
+def _existing(key: str, values: list[str], loads: tuple[str, ...] = ()) -> dict[str, Customer]:
+    """The customers these rows match, with the parts of their record the rows are compared
+    against (``loads``: relationship names) read in the same few queries."""
     values = sorted({v for v in values if v})
     if not values:
         return {}
     column = Customer.number if key == "number" else Customer.email_normalized
+    options = [selectinload(getattr(Customer, name)) for name in loads]
     found = {}
     for start in range(0, len(values), 500):
         chunk = values[start:start + 500]
-        for customer in db.session.execute(select(Customer).where(column.in_(chunk))).scalars():
+        for customer in db.session.execute(select(Customer).where(column.in_(chunk))
+                                           .options(*options)).scalars():
             found[customer.number if key == "number" else customer.email_normalized] = customer
     return found
 
 
-def _write(creates, updates, column_of, actor_id, defaults, result, changed):
+def _write(state: _Run, creates, updates, changed):
     """Write one checked batch inside the caller's transaction."""
+    result = state.result
     change_id = uuid.uuid4().hex
     before = (result.created, result.updated, result.unchanged, len(result.created_ids))
     try:
         with db.session.begin_nested():
-            _insert(creates, actor_id, defaults, change_id, result, column_of)
-            for row_number, current, values in updates:
-                _update(current, values, actor_id, change_id, result, changed)
+            _insert(state, creates, change_id)
+            for _row_number, current, values, parts, known in updates:
+                _update(state, current, values, parts, known, change_id, changed)
     except IntegrityError:
         # Someone else took a number (or email) while we checked: write row by row, so only
         # the rows that really clash are refused.
@@ -533,40 +737,37 @@ def _write(creates, updates, column_of, actor_id, defaults, result, changed):
         del result.created_ids[before[3]:]
         del changed[:]
         db.session.expire_all()
-        for row_number, values in creates:
-            _one_row(row_number, column_of,
-                     lambda v=values, n=row_number: _insert([(n, v)], actor_id, defaults,
-                                                            change_id, result, column_of),
-                     result)
-        for row_number, current, values in updates:
-            _one_row(row_number, column_of,
-                     lambda c=current, v=values: _update(c, v, actor_id, change_id, result,
-                                                         changed),
-                     result)
+        for create in creates:
+            _one_row(state, create[0], lambda c=create: _insert(state, [c], change_id))
+        for row_number, current, values, parts, known in updates:
+            _one_row(state, row_number,
+                     lambda c=current, v=values, p=parts, k=known: _update(
+                         state, c, v, p, k, change_id, changed))
 
 
-def _one_row(row_number, column_of, write, result):
+def _one_row(state: _Run, row_number, write):
     try:
         with db.session.begin_nested():
             write()
     except IntegrityError:
-        result.errors.append(RowError(row_number, column_of.get("number", ""), _(
+        state.result.errors.append(RowError(row_number, state.column_of.get("number", ""), _(
             "This customer number was taken by someone else during the import.")))
 
 
-def _insert(creates, actor_id, defaults, change_id, result, column_of):
+def _insert(state: _Run, creates, change_id):
     if not creates:
         return
+    result, actor_id = state.result, state.actor_id
     pattern = current_app.config["CUSTOMER_NUMBER_PATTERN"]
-    needing = [values for _n, values in creates if not values.get("number")]
+    needing = [values for _n, values, _p in creates if not values.get("number")]
     if needing:
         numbers = _draw_numbers(pattern, len(needing))
         for values, number in zip(needing, numbers):
             values["number"] = number
     now = utcnow()
     records = []
-    for _n, values in creates:
-        record = _NewRecord(defaults)
+    for _n, values, _p in creates:
+        record = _NewRecord(state.defaults)
         customers._apply(record, values)
         record.created_by_fk = record.updated_by_fk = actor_id
         record.created_at = record.updated_at = now
@@ -580,10 +781,15 @@ def _insert(creates, actor_id, defaults, change_id, result, column_of):
     _insert_rows(connection, AuditEntry.__table__, [
         {"customer_id": pk, "entity": "customer", "entity_id": pk, "action": "import",
          "actor_fk": actor_id, "at": now, "change_id": change_id} for pk in ids])
+    with_parts = [(pk, parts) for pk, (_n, _v, parts) in zip(ids, creates) if parts]
+    if with_parts:
+        import_parts.insert_for_new(with_parts, actor_id, now, _insert_rows)
     # The search index follows ORM flushes; rows inserted in bulk are indexed here, from the
     # values just written.
-    search.index_new_customers(db.session.connection(),
-                               [{**r, "id": pk} for r, pk in zip(records, ids)])
+    search.index_new_customers(db.session.connection(), [
+        {**r, "id": pk, "other_phones": [p[2] for p in parts.phones] if parts else (),
+         "tags": parts.tags if parts else ()}
+        for r, pk, (_n, _v, parts) in zip(records, ids, creates)])
     result.created += len(ids)
     result.created_ids.extend(ids)
 
@@ -606,18 +812,21 @@ def _insert_rows(connection, table, rows: list[dict]) -> None:
     connection.exec_driver_sql(compiled.string, params)
 
 
-def _update(current, values, actor_id, change_id, result, changed):
+def _update(state: _Run, current, values, parts, known, change_id, changed):
     from core.services import history
 
     changes = customers._apply(current, values)
-    if not changes:
-        result.unchanged += 1
+    if changes:
+        current.updated_by_fk = state.actor_id
+        current.updated_at = utcnow()
+        history.audit(current.id, "import", changes, state.actor_id, change_id=change_id)
+        db.session.flush()
+    added = bool(parts) and import_parts.add_to_existing(current, parts, known, state.actor_id,
+                                                         change_id)
+    if not changes and not added:
+        state.result.unchanged += 1
         return
-    current.updated_by_fk = actor_id
-    current.updated_at = utcnow()
-    history.audit(current.id, "import", changes, actor_id, change_id=change_id)
-    db.session.flush()
-    result.updated += 1
+    state.result.updated += 1
     changed.append((current, changes))
 
 

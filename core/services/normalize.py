@@ -20,12 +20,16 @@ import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Control characters (C0 but tab and line breaks, DEL, C1) and the bidirectional embeddings,
+# overrides and isolates (U+202A-U+202E, U+2066-U+2069): invisible, the latter make a name or a
+# customer number display differently from what is stored and searched for.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _NOT_ASCII_DIGIT = re.compile(r"[^0-9]+")
 
 
 def clean_text(value) -> str:
-    """Strip surrounding space and control characters from a one-line text value."""
+    """Strip surrounding space, control characters and bidirectional overrides from a one-line
+    text value (names, customer numbers, everything typed on one line)."""
     if value is None:
         return ""
     if isinstance(value, str) and value.isprintable() and value[:1] != " " \

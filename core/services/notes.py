@@ -44,16 +44,22 @@ def add(customer, body: str, actor=None, pinned: bool = False) -> Note:
     """Add a note; it also appears on the Activity timeline (one row, ref_type "note")."""
     body = _clean_body(body)
     with write_transaction():
-        note = Note(customer_id=customer.id, body=body, pinned=bool(pinned),
-                    author_fk=getattr(actor, "id", None))
-        db.session.add(note)
-        db.session.flush()
-        history.record_activity(customer, "note", _headline(body), body, actor=actor,
-                                occurred_at=note.created_at, ref_type="note", ref_id=note.id)
-        changes = {"note": (None, body)}
-        if note.pinned:
-            changes["pinned"] = (False, True)
-        history.audit(customer.id, "note_add", changes, actor, entity="note", entity_id=note.id)
+        return add_in_transaction(customer, body, actor, pinned)
+
+
+def add_in_transaction(customer, body: str, actor=None, pinned: bool = False) -> Note:
+    """``add`` inside the caller's transaction, for a body already checked (the importer adds
+    a note to each customer it updates within its batch). ``actor`` is a user or a user id."""
+    author_fk = actor if isinstance(actor, int) else getattr(actor, "id", None)
+    note = Note(customer_id=customer.id, body=body, pinned=bool(pinned), author_fk=author_fk)
+    db.session.add(note)
+    db.session.flush()
+    history.record_activity(customer, "note", _headline(body), body, actor=actor,
+                            occurred_at=note.created_at, ref_type="note", ref_id=note.id)
+    changes = {"note": (None, body)}
+    if note.pinned:
+        changes["pinned"] = (False, True)
+    history.audit(customer.id, "note_add", changes, actor, entity="note", entity_id=note.id)
     return note
 
 

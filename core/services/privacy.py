@@ -78,8 +78,10 @@ def erase(customer: Customer, actor=None, confirm_number: str | None = None) -> 
 
         _scrub_audit(customer.id)
         erased = changed + [p for p, had in parts.items() if had] + (["notes"] if had_notes else [])
-        # The erasure's own rows say which fields went, never what they held.
-        history.audit(customer.id, "erase", {f: (None, None) for f in erased} or None, actor)
+        # The erasure's own rows say which fields went, never what they held (a searchable
+        # copy of the email or phone went with it and needs no row of its own).
+        history.audit(customer.id, "erase", {f: (None, None) for f in erased
+                                             if f not in history.DERIVED_FIELDS} or None, actor)
     _host().notify("customer_updated", customer=customer,
                    changes={f: (None, None) for f in erased})
 

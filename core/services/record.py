@@ -559,12 +559,28 @@ def save_segment(data: dict, segment: Segment | None = None) -> Segment:
         return segment
 
 
-def delete_segment(segment: Segment) -> None:
-    """Delete a segment; its customers keep everything else and have no segment."""
+def segment_customer_count(segment: Segment) -> int:
+    """How many customers are in ``segment`` (asked before deleting it)."""
+    return db.session.execute(select(func.count()).select_from(Customer).where(
+        Customer.segment_id == segment.id)).scalar()
+
+
+def delete_segment(segment: Segment, actor=None) -> int:
+    """Delete a segment; its customers keep everything else and have no segment, each with
+    that change in their history (segment -> none). The trail keeps the segment's name, so
+    those changes still read by name. Returns how many customers were in it."""
     with write_transaction():
-        db.session.execute(Customer.__table__.update().where(
-            Customer.segment_id == segment.id).values(segment_id=None))
+        # Locked first: on PostgreSQL a customer being put in the segment meanwhile waits,
+        # then fails (the segment is gone), rather than losing it without a trace.
+        db.session.execute(select(Segment.id).where(Segment.id == segment.id).with_for_update())
+        ids = list(db.session.execute(
+            Customer.__table__.update().where(Customer.segment_id == segment.id)
+            .values(segment_id=None).returning(Customer.__table__.c.id)).scalars())
+        history.audit(None, "delete", {"name": (segment.name, None)}, actor, entity="segment",
+                      entity_id=segment.id)
+        history.audit_many(ids, "update", {"segment_id": (segment.id, None)}, actor)
         db.session.delete(segment)
+    return len(ids)
 
 
 # -- identity numbers -----------------------------------------------------------------------

@@ -98,12 +98,14 @@ def reindex_customers(connection, customer_ids: list[int]) -> None:
 
 def index_new_customers(connection, customers: Iterable[dict]) -> None:
     """Index customers just inserted with bulk SQL, from the values written (dicts with
-    ``id``, the names, ``email_normalized``, ``phone_e164`` and ``number``): no reading back.
-    They must have no document yet and no phones or tags of their own."""
+    ``id``, the names, ``email_normalized``, ``phone_e164`` and ``number``, and the E.164
+    ``other_phones`` and ``tags`` written with them, if any): no reading back. They must have
+    no document yet."""
     docs = [{"customer_id": c["id"], "document": document(
         c.get("first_name") or "", c.get("last_name") or "", c.get("company_name") or "",
-        c.get("email_normalized"), [c["phone_e164"]] if c.get("phone_e164") else [],
-        c.get("number") or "", ())} for c in customers]
+        c.get("email_normalized"),
+        ([c["phone_e164"]] if c.get("phone_e164") else []) + list(c.get("other_phones", ())),
+        c.get("number") or "", c.get("tags", ()))} for c in customers]
     _insert_documents(connection, docs, replace=False)
 
 

@@ -68,7 +68,8 @@ class CustomerView(CustomerRecordViews, BaseView):
     route_base = "/customers"
     default_view = "list"
     class_permission_name = "CustomerView"
-    base_permissions = ["can_list", "can_show", "can_add", "can_edit", "can_export", "can_reveal"]
+    base_permissions = ["can_list", "can_show", "can_add", "can_edit", "can_export", "can_reveal",
+                        "can_members"]
 
     # -- list ------------------------------------------------------------------------------
 
@@ -127,7 +128,9 @@ class CustomerView(CustomerRecordViews, BaseView):
         """The current filter as a spreadsheet-safe CSV, streamed row batch by row batch."""
         q, filters, _sort, _desc = _list_query()
         stmt = customer_service.filtered(q, filters=filters)
-        response = Response(stream_with_context(exporter.iter_csv(stmt)),
+        chosen = {k: v for k, v in request.args.items() if k not in ("sort", "dir", "per_page")}
+        rows = exporter.iter_csv(stmt, actor=current_user, filters=chosen)  # audited here
+        response = Response(stream_with_context(rows),
                             mimetype="text/csv; charset=utf-8")
         response.headers["Content-Disposition"] = 'attachment; filename="customers.csv"'
         return response
@@ -153,7 +156,8 @@ class CustomerView(CustomerRecordViews, BaseView):
         return self.render_template(
             "regulars/customers/overview.html", customer=customer, tabs=tabs, actions=actions,
             badges=badges, summary=summary, active_tab=active_tab,
-            can_edit=allowed("can_edit", "CustomerView"),
+            # An erased record can no longer be changed: no Edit, Deactivate or Reactivate.
+            can_edit=allowed("can_edit", "CustomerView") and customer.erased_at is None,
         )
 
     @expose("/<int:customer_id>/tabs/details")
@@ -173,7 +177,7 @@ class CustomerView(CustomerRecordViews, BaseView):
         return render_tab(
             "regulars/customers/tab_groups.html", customer=customer,
             other_groups=[g for g in group_service.all_groups() if g.id not in member_of],
-            can_edit=allowed("can_edit", "CustomerView"),
+            can_members=allowed("can_members", "CustomerView"),
         )
 
     # -- add / edit ------------------------------------------------------------------------
@@ -212,7 +216,7 @@ class CustomerView(CustomerRecordViews, BaseView):
 
     @expose("/<int:customer_id>/groups", methods=["POST"])
     @has_access
-    @permission_name("edit")
+    @permission_name("members")
     def join_group(self, customer_id):
         customer = _customer_or_404(customer_id)
         try:
@@ -226,7 +230,7 @@ class CustomerView(CustomerRecordViews, BaseView):
 
     @expose("/<int:customer_id>/groups/<int:group_id>/remove", methods=["POST"])
     @has_access
-    @permission_name("edit")
+    @permission_name("members")
     def leave_group(self, customer_id, group_id):
         customer = _customer_or_404(customer_id)
         try:

@@ -29,7 +29,7 @@ class GroupView(BaseView):
     route_base = "/groups"
     default_view = "list"
     class_permission_name = "GroupView"
-    base_permissions = ["can_list", "can_show", "can_add", "can_edit", "can_delete"]
+    base_permissions = ["can_list", "can_show", "can_add", "can_edit", "can_delete", "can_members"]
 
     @expose("/")
     @has_access
@@ -53,17 +53,14 @@ class GroupView(BaseView):
                                      after=request.args.get("after"),
                                      before=request.args.get("before"))
         q = request.args.get("q", "").strip()[:200]
-        candidates = []
-        if q:
-            candidates = customer_service.page(q=q, per_page=10).rows
-            member_ids = {c.id for c in candidates if group in c.groups}
-            candidates = [c for c in candidates if c.id not in member_ids]
+        candidates = group_service.candidates(group, q) if q else []
         return self.render_template(
             "regulars/groups/show.html", group=group, page=page, q=q, candidates=candidates,
             page_url=lambda n, **cursor: url_for("GroupView.show", group_id=group.id, page=n,
                                                  **cursor),
             can_edit=allowed("can_edit", "GroupView"),
             can_delete=allowed("can_delete", "GroupView"),
+            can_members=allowed("can_members", "GroupView"),
         )
 
     @expose("/add", methods=["GET", "POST"])
@@ -111,7 +108,7 @@ class GroupView(BaseView):
 
     @expose("/<int:group_id>/members", methods=["POST"])
     @has_access
-    @permission_name("edit")
+    @permission_name("members")
     def add_member(self, group_id):
         group = _group_or_404(group_id)
         ids = int_args("customer_id")
@@ -125,7 +122,7 @@ class GroupView(BaseView):
 
     @expose("/<int:group_id>/members/<int:customer_id>/remove", methods=["POST"])
     @has_access
-    @permission_name("edit")
+    @permission_name("members")
     def remove_member(self, group_id, customer_id):
         group = _group_or_404(group_id)
         try:

@@ -5,6 +5,7 @@ trail), the Activity tab (every contact, from the activity table) with "+ Add no
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
+from typing import NamedTuple
 
 from flask import abort, current_app, flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
@@ -23,7 +24,8 @@ from core.errors import NotFound, ValidationError
 from core.services import customers as customer_service
 from core.services import history
 from core.services import notes as note_service
-from core.views.common import allowed, render_tab
+from core.services import record as record_service
+from core.views.common import allowed, country_name, language_name, render_tab
 from core.views.forms import show_errors
 
 VIEW = "CustomerHistoryView"
@@ -41,7 +43,7 @@ KIND_ICONS = {
 ACTION_LABELS = {
     "create": _l("Created"), "update": _l("Changed"), "deactivate": _l("Deactivated"),
     "reactivate": _l("Reactivated"), "merge": _l("Merged"), "erase": _l("Erased"),
-    "reveal": _l("Revealed"), "export": _l("Exported"), "note_add": _l("Note added"),
+    "reveal": _l("Revealed"), "export": _l("Exported personal data"), "note_add": _l("Note added"),
     "note_edit": _l("Note edited"), "note_pin": _l("Note pinned"),
     "note_unpin": _l("Note unpinned"), "note_delete": _l("Note deleted"),
     "group_add": _l("Added to group"), "group_remove": _l("Removed from group"),
@@ -54,24 +56,44 @@ FIELD_LABELS = {
     "date_of_birth": _l("Date of birth"), "tax_id": _l("Tax ID"),
     "driver_licence": _l("Driver's licence"), "national_id": _l("ID/SSN"),
     "note": _l("Note"), "pinned": _l("Pinned"), "group": _l("Group"), "tag": _l("Tag"),
-    "label": _l("Label"), "line1": _l("Address"), "is_default": _l("Default"),
-    "name": _l("Name"), "merged_into": _l("Merged into"), "segment_id": _l("Segment"),
+    "merged_into": _l("Merged into"), "segment_id": _l("Segment"),
     "reseller_id": _l("Reseller"), "language": _l("Language"), "currency": _l("Currency"),
     "go_green": _l("Go Green"), "payment_terms": _l("Payment terms"),
     "merged_from": _l("Merged from"), "tax_country": _l("Tax country"),
     "registration_number": _l("Registration number"), "business_type": _l("Business type"),
     "industry": _l("Industry"), "contact_email": _l("Contact by email"),
     "contact_sms": _l("Contact by SMS"), "contact_phone": _l("Contact by phone"),
-    "contact_post": _l("Contact by post"), "line2": _l("Address line 2"),
-    "city": _l("Town or city"), "region": _l("State / region"),
-    "postal_code": _l("Postal code"), "country": _l("Country"), "latitude": _l("Latitude"),
-    "longitude": _l("Longitude"), "role": _l("Role"), "is_billing": _l("Billing contact"),
+    "contact_post": _l("Contact by post"),
+    # What an erasure removed with the record's parts.
+    "phones": _l("Other phones"), "addresses": _l("Addresses"), "contacts": _l("Contacts"),
+    "tags": _l("Tags"), "notes": _l("Notes"),
 }
-# Stored codes shown in words: a customer's or an address's kind, a customer's status.
+# The fields of the record's parts, which share names with the customer's own ("number").
+PART_FIELD_LABELS = {
+    "phone": {"number": _l("Other phone"), "label": _l("Other phone: label")},
+    "address": {
+        "kind": _l("Address kind"), "is_default": _l("Default address"),
+        "line1": _l("Street and number"), "line2": _l("Address line 2"),
+        "city": _l("Town or city"), "region": _l("State / region"),
+        "postal_code": _l("Postal code"), "country": _l("Country"), "latitude": _l("Latitude"),
+        "longitude": _l("Longitude"),
+    },
+    "contact": {"name": _l("Contact name"), "role": _l("Contact role"),
+                "email": _l("Contact email"), "phone": _l("Contact phone"),
+                "is_billing": _l("Billing contact")},
+}
+# Yes/no fields, which the trail keeps as "yes" and "no".
+YES_NO = {"yes": _l("Yes"), "no": _l("No")}
+# Stored codes shown in words, by (entity, field).
 VALUE_LABELS = {
-    "kind": {"individual": _l("Individual"), "business": _l("Business"),
-             "billing": _l("Billing"), "shipping": _l("Shipping"), "other": _l("Other")},
-    "status": {"active": _l("Active"), "inactive": _l("Inactive")},
+    ("customer", "kind"): {"individual": _l("Individual"), "business": _l("Business")},
+    ("customer", "status"): {"active": _l("Active"), "inactive": _l("Inactive")},
+    ("customer", "business_type"): customer_service.BUSINESS_TYPES,
+    ("address", "kind"): record_service.ADDRESS_KINDS,
+    ("phone", "label"): record_service.PHONE_LABELS,
+    **{("customer", name): YES_NO for name in customer_service.BOOLEAN_FIELDS},
+    ("note", "pinned"): YES_NO, ("address", "is_default"): YES_NO,
+    ("contact", "is_billing"): YES_NO,
 }
 DIRECTIONS = [("out", _l("Outgoing")), ("in", _l("Incoming"))]
 
@@ -100,6 +122,54 @@ def person(user) -> str:
         return _("System")
     name = " ".join(p for p in (user.first_name, user.last_name) if p)
     return name or user.username
+
+
+# -- how the audit trail reads on screen ------------------------------------------------------
+
+
+class ShownRow(NamedTuple):
+    """One changed field of a save as the History tab shows it."""
+
+    field: str
+    label: str
+    old: str | None
+    new: str | None
+
+
+def field_label(entity: str, field: str) -> str:
+    """A field of the trail in words: the customer's own, or one of a part of the record."""
+    label = PART_FIELD_LABELS.get(entity, {}).get(field) or FIELD_LABELS.get(field)
+    return str(label) if label else field.replace("_", " ").capitalize()
+
+
+def filter_key(entity: str, field: str) -> str:
+    """The History filter's value for a field: "email", or "phone.number" for a part's."""
+    return field if entity == "customer" else f"{entity}.{field}"
+
+
+def shown_value(entity: str, field: str, value: str | None, names: dict) -> str | None:
+    """A stored value in words: a segment or reseller by name, a language or country by its
+    name in the user's language, codes by their labels."""
+    if value is None:
+        return None
+    if (field, value) in names:
+        return names[(field, value)]
+    if field == "language" and entity == "customer":
+        return language_name(value)
+    if field in ("tax_country", "country"):
+        return country_name(value)
+    if field == "payment_terms" and entity == "customer" and value.isdigit():
+        return _("Net %(days)d", days=int(value))
+    return str(VALUE_LABELS.get((entity, field), {}).get(value, value))
+
+
+def readable(trail) -> list[tuple]:
+    """The trail's changes, each with its rows in words: [(change, [ShownRow])]."""
+    names = history.reference_names([r for c in trail.items for r in c.rows])
+    return [(c, [ShownRow(r.field, field_label(r.entity, r.field),
+                          shown_value(r.entity, r.field, r.old_value, names),
+                          shown_value(r.entity, r.field, r.new_value, names)) for r in c.rows])
+            for c in trail.items]
 
 
 def register(appbuilder) -> None:
@@ -187,17 +257,21 @@ class CustomerHistoryView(BaseView):
     @permission_name("show")
     def tab_history(self, customer_id):
         customer = self._customer(customer_id)
-        fields = history.audited_fields(customer.id)
+        fields = {filter_key(entity, name): (entity, name)
+                  for entity, name in history.audited_fields(customer.id)}
         actions = history.audited_actions(customer.id)
         field = request.args.get("field") if request.args.get("field") in fields else None
         action = request.args.get("action") if request.args.get("action") in actions else None
-        trail = history.changes_page(customer.id, field=field, action=action,
+        entity, name = fields[field] if field else (None, None)
+        trail = history.changes_page(customer.id, field=name, entity=entity, action=action,
                                      cursor=request.args.get("cursor"))
         filters = {k: v for k, v in {"field": field, "action": action}.items() if v}
+        field_choices = sorted(((key, field_label(*pair)) for key, pair in fields.items()),
+                               key=lambda choice: choice[1].casefold())
         return render_tab(
             "regulars/customers/tab_history.html", customer=customer, trail=trail,
-            fields=fields, actions=actions, field=field, action=action, filters=filters,
-            field_labels=FIELD_LABELS, value_labels=VALUE_LABELS, action_labels=ACTION_LABELS,
+            changes=readable(trail), field_choices=field_choices, actions=actions, field=field,
+            action=action, filters=filters, action_labels=ACTION_LABELS,
         )
 
     # -- Activity tab ----------------------------------------------------------------------

@@ -60,7 +60,7 @@ class ImportView(BaseView):
                 except ValidationError as exc:
                     error = exc.errors.get("file") or " ".join(map(str, exc.errors.values()))
                 else:
-                    token = import_runs.store_upload(current_user.id, data)
+                    token = import_runs.store_upload(current_user.id, data, upload.filename)
                     return redirect(url_for("ImportView.mapping", token=token, encoding=encoding,
                                             name=upload.filename[:255]))
         return self.render_template("regulars/import/upload.html", error=error,
@@ -68,10 +68,10 @@ class ImportView(BaseView):
                                     runs_url=url_for("ImportView.runs"))
 
     def _read(self, token: str):
-        path = import_runs.stored_upload(current_user.id, token)
-        if path is None:
+        data = import_runs.stored_upload(current_user.id, token)
+        if data is None:
             abort(404)
-        return importer.read_csv(path.read_bytes(), self._encoding())
+        return importer.read_csv(data, self._encoding())
 
     @expose("/<token>/mapping", methods=["GET", "POST"])
     @has_access
@@ -97,8 +97,10 @@ class ImportView(BaseView):
                 return redirect(url_for("ImportView.show_run", run_id=run.id))
         return self.render_template(
             "regulars/import/mapping.html", token=token, csv_file=csv_file, mapping=mapping,
-            fields=importer.importable_fields(), key=self._key(), encoding=self._encoding(),
-            name=name, errors=errors, sample=csv_file.rows[:3])
+            targets=importer.mapping_targets(), recognition=importer.recognise(headers),
+            report=importer.describe(headers, {h: t for h, t in mapping.items() if t}),
+            key=self._key(), encoding=self._encoding(), name=name, errors=errors,
+            sample=csv_file.rows[:3])
 
     def _run(self, run_id, see_all=None):
         try:
@@ -136,8 +138,11 @@ class ImportView(BaseView):
             change_columns = url_for("ImportView.mapping", token=run.upload_token,
                                      encoding=run.encoding, key=run.key, name=run.file_name,
                                      **{f"map-{i}": f for i, (_c, f) in enumerate(run.mapping)})
+        format_label, columns = importer.report_for([tuple(c) for c in run.mapping],
+                                                    run.kept_columns)
         return self.render_template(
             "regulars/import/run.html", run=run, status=status,
+            format_label=format_label, columns=columns,
             percent=import_runs.percent(run), change_columns=change_columns,
             imported=import_runs.import_of(run) if status == "done" else None,
             can_import=run.dry_run and status == "done" and run.rows - run.failed > 0

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from core.errors import NotFound, ValidationError
+from core.security import may_reveal_identity_numbers
 from core.services import customers as customer_service
 from core.services import exporter, privacy
 
@@ -31,7 +32,9 @@ class PrivacyView(BaseView):
     @permission_name("export")
     def export_json(self, customer_id):
         customer = _customer_or_404(customer_id)
-        return Response(exporter.customer_json(customer), mimetype="application/json",
+        data = exporter.export_customer(customer, actor=current_user,
+                                        clear_identity=may_reveal_identity_numbers())
+        return Response(exporter.as_json(data), mimetype="application/json",
                         headers={"Content-Disposition":
                                  f'attachment; filename="{exporter.export_filename(customer)}"'})
 

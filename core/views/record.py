@@ -17,6 +17,7 @@ from flask_appbuilder.security.decorators import permission_name
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 from wtforms import BooleanField, SelectField, StringField
 from wtforms.validators import Length, Optional
@@ -27,7 +28,7 @@ from core.services import customers as customer_service
 from core.services import record as record_service
 from core.services.duplicates import LikelyDuplicates
 from core.services.normalize import fold
-from core.views.common import allowed, host
+from core.views.common import allowed, host, language_name
 from core.views.forms import show_errors
 
 STEPS = (
@@ -198,20 +199,32 @@ def _step_of(section) -> str:
     return "more"
 
 
+# Steps that only some types of customer go through.
+STEPS_FOR_TYPE = {"business": {CustomerType.business.value}}
+
+
+def steps_apply(key: str, customer_type: str) -> bool:
+    """Whether a customer of ``customer_type`` goes through the wizard's step ``key``."""
+    return customer_type in STEPS_FOR_TYPE.get(key, {customer_type})
+
+
 class Wizard:
     """One request's wizard: which steps exist, the form of the step shown, and what a
-    submitted form means to the services."""
+    submitted form means to the services. ``customer_type`` is the type of the customer being
+    edited (individuals have no business profile step)."""
 
-    def __init__(self, kind: str, step: str | None):
+    def __init__(self, kind: str, step: str | None,
+                 customer_type: str = CustomerType.individual.value):
         self.plugin_fields = host().collect("customer_form_fields", kind=kind)
         self.plugin_steps = {}
         for ff in self.plugin_fields:
             self.plugin_steps.setdefault(_step_of(ff.section), []).append(ff)
         self.steps = [(k, label) for k, label in STEPS if k != "more" or self.plugin_steps.get("more")]
+        self.customer_type = customer_type
         keys = [k for k, _label in self.steps]
         # Without a step (a script, an older client) the form is the whole record at once.
         self.whole = step is None
-        self.step = step if step in keys else "basic"
+        self.step = step if step in self.keys_for(customer_type) else "basic"
         shown = keys if self.whole else [self.step]
         core = _core_fields()
         self.sections = []
@@ -227,10 +240,25 @@ class Wizard:
         self.plugin_names = {ff.name for ff in self.plugin_fields if ff.name in attrs}
         self.form_class = type("CustomerWizardForm", (DynamicForm,), attrs)
 
-    def next_step(self) -> str | None:
-        keys = [k for k, _label in self.steps]
+    def keys_for(self, customer_type: str) -> list[str]:
+        """The steps a customer of this type goes through, in order."""
+        return [k for k, _label in self.steps if steps_apply(k, customer_type)]
+
+    def next_step(self, customer_type: str | None = None) -> str | None:
+        """The step after the one shown, for a customer of ``customer_type`` (default: the
+        type being edited; after a save, the type just saved)."""
+        keys = self.keys_for(customer_type or self.customer_type)
+        if self.step not in keys:
+            return keys[0] if keys else None
         i = keys.index(self.step)
         return keys[i + 1] if i + 1 < len(keys) else None
+
+    def bar(self) -> list[tuple[str, str, int | None]]:
+        """The step bar: (key, label, number) for every step, numbered 1..n over the steps the
+        customer's type goes through; the others have no number and are hidden (the page's
+        script shows them when the Type field changes)."""
+        numbers = {k: n for n, k in enumerate(self.keys_for(self.customer_type), start=1)}
+        return [(k, label, numbers.get(k)) for k, label in self.steps]
 
     def _sent(self, form, name) -> bool:
         # In a step every checkbox is on screen (unticked = not sent); in the whole form only
@@ -285,15 +313,24 @@ def initial_values(customer) -> dict:
 
 def run_wizard(view, customer):
     """Show or save one step of the wizard for ``customer`` (None: Create Customer)."""
+    if customer is not None:
+        try:
+            customer_service.refuse_if_erased(customer)
+        except ValidationError as exc:
+            flash(" ".join(str(m) for m in exc.errors.values()), "warning")
+            return redirect(url_for("CustomerView.overview", customer_id=customer.id))
     kind = "edit" if customer is not None else "add"
     step = request.args.get("step")
     if request.method == "GET":
         step = "basic" if customer is None else (step or "basic")
-    wizard = Wizard(kind, step)
+    stored_type = customer.kind if customer is not None else CustomerType.individual.value
+    wizard = Wizard(kind, step, stored_type)
     if request.method == "POST":
         form = wizard.form_class()
     else:
         form = wizard.form_class(data=initial_values(customer) if customer is not None else None)
+    if "kind" in form and form.kind.data in {t.value for t in CustomerType}:
+        wizard.customer_type = form.kind.data  # the type as the form now reads
     likely_duplicates = []
     if form.validate_on_submit():
         try:
@@ -311,7 +348,7 @@ def run_wizard(view, customer):
                         number=saved.number), "success")
             else:
                 flash(_("Changes to %(name)s saved.", name=saved.display_name), "success")
-            following = wizard.next_step()
+            following = wizard.next_step(saved.kind)
             go = request.form.get("go")
             if go == "next" and following:
                 return redirect(url_for("CustomerView.edit", customer_id=saved.id, step=following))
@@ -336,18 +373,9 @@ def details_context(customer) -> dict:
         "phone_labels": record_service.PHONE_LABELS,
         "address_kinds": record_service.ADDRESS_KINDS,
         "business_types": customer_service.BUSINESS_TYPES,
-        "language_name": _language_name(customer.language),
+        "language_name": language_name(customer.language),
         "identity_labels": record_service.IDENTITY_FIELDS,
     }
-
-
-def _language_name(code: str) -> str:
-    if not code:
-        return ""
-    try:
-        return babel.Locale.parse(code).get_display_name(str(get_locale() or "en")) or code
-    except (ValueError, babel.UnknownLocaleError):
-        return code
 
 
 class PartEdit(NamedTuple):
@@ -563,11 +591,19 @@ class SegmentView(BaseView):
     def edit(self, segment_id):
         return self._form(self._segment(segment_id))
 
-    @expose("/<int:segment_id>/delete", methods=["POST"])
+    @expose("/<int:segment_id>/delete", methods=["GET", "POST"])
     @has_access
     @permission_name("delete")
     def delete(self, segment_id):
+        """Ask first (how many customers are in it), then delete on the confirmed POST."""
         segment = self._segment(segment_id)
-        record_service.delete_segment(segment)
-        flash(_("Segment %(name)s deleted.", name=segment.name), "success")
-        return redirect(url_for("SegmentView.list"))
+        if request.method == "POST" and request.form.get("confirm") == "yes":
+            name = segment.name
+            moved = record_service.delete_segment(segment, actor=current_user)
+            flash(ngettext("Segment %(name)s deleted; %(num)d customer now has no segment.",
+                           "Segment %(name)s deleted; %(num)d customers now have no segment.",
+                           moved, name=name) if moved else
+                  _("Segment %(name)s deleted.", name=name), "success")
+            return redirect(url_for("SegmentView.list"))
+        return self.render_template("regulars/segments/delete.html", segment=segment,
+                                    used=record_service.segment_customer_count(segment))

@@ -204,9 +204,17 @@ class FxRatesApi(JsonApi):
             required: true
             content:
               application/json:
-                schema: {type: object}
+                schema:
+                  type: object
+                  properties:
+                    base: {type: string, example: GBP}
+                    quote: {type: string, example: EUR}
+                    rate: {type: string, example: '1.1675'}
+                    valid_from: {type: string, format: date}
+                    valid_to: {type: string, format: date, nullable: true}
           responses:
             200: {description: Changed}
+            400: {$ref: '#/components/responses/400'}
             404: {$ref: '#/components/responses/404'}
             422: {$ref: '#/components/responses/422'}
         """

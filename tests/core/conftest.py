@@ -148,3 +148,37 @@ def make_group(app):
             return group.id
 
     return make
+
+
+@pytest.fixture
+def mail_plugin():
+    """A throwaway plugin "shop" that sends three emails, as a plugin author registers them: a
+    receipt (service), a newsletter (marketing) and a reminder (a service email that still
+    follows the customer's "contact by email" choice)."""
+    import types
+
+    from core.sdk import EmailTemplateDefault, Placeholder, PluginInfo, hookimpl
+
+    module = types.ModuleType("regulars_shop_mail_test")
+    module.PLUGIN = PluginInfo(name="shop", label="Shop", version="1.0")
+    sale = {"sale.number": Placeholder("The sale's number", "S-0001"),
+            "sale.total": Placeholder("What the customer paid", "£12.50")}
+
+    @hookimpl
+    def email_templates():
+        return [
+            EmailTemplateDefault(
+                key="shop.receipt", name="Receipt", placeholders=sale,
+                subject="Your receipt {{ sale.number }} from {{ shop.name }}",
+                html="<p>Hello {{ customer.first_name }},</p>\n<p>You paid {{ sale.total }}.</p>",
+                text="Hello {{ customer.first_name }},\nYou paid {{ sale.total }}.\n"),
+            EmailTemplateDefault(
+                key="shop.news", name="Newsletter", category="marketing",
+                subject="News from {{ shop.name }}", html="<p>Hi {{ customer.first_name }}!</p>"),
+            EmailTemplateDefault(
+                key="shop.reminder", name="Reminder", respects_preferences=True,
+                subject="A reminder", text="Dear {{ customer.display_name }}, ..."),
+        ]
+
+    module.email_templates = email_templates
+    return module

@@ -110,6 +110,34 @@ def test_group_page_finds_customers_to_add(admin_client, make_customer, make_gro
         "Ida Berg C-000001 alex1@example.com"]
 
 
+def offered(doc) -> list[str]:
+    """The names the group page's finder offers to add, in the order shown."""
+    return [label.text.split(" C-")[0] for label in doc.find_all("label")
+            if label.find("input", type="checkbox") is not None]
+
+
+def test_group_finder_ranks_like_the_customer_search(admin_client, make_customer, make_group,
+                                                     page):
+    make_customer(first_name="Ann", last_name="White")
+    make_customer(first_name="Bo", last_name="Whitfield")
+    group_id = make_group("Newsletter")
+
+    doc = page(admin_client.get(f"/groups/{group_id}?q=whitf"))
+
+    assert offered(doc)[0] == "Bo Whitfield"
+
+
+def test_group_finder_offers_ten_outsiders_even_when_members_match_best(
+        admin_client, make_customer, make_group, page):
+    members = [make_customer(first_name="Ida", last_name=f"Aalto{n}") for n in range(10)]
+    outsider = make_customer(first_name="Ida", last_name="Berg")
+    group_id = make_group("Newsletter", members=members)
+
+    doc = page(admin_client.get(f"/groups/{group_id}?q=ida"))
+
+    assert [i.attrs["value"] for i in doc.find_all("input", type="checkbox")] == [str(outsider)]
+
+
 def test_group_page_does_not_offer_customers_already_in_it(
         admin_client, make_customer, make_group, page):
     group_id = make_group("Newsletter", members=[make_customer(first_name="Ida")])

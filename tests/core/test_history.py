@@ -298,7 +298,135 @@ def test_an_address_change_reads_in_words(admin_client, make_customer, page, app
     assert shown[0][1] == {"kind": ("Billing", "Shipping"), "city": ("London", "Leeds"),
                            "postal_code": ("SW1A 1AA", "LS1 4AP")}
     labels = [th.text for th in doc.find("li", cls="history-change").find_all("th")]
-    assert labels == ["Type", "Town or city", "Postal code"]
+    assert labels == ["Address kind", "Town or city", "Postal code"]
+
+
+# -- every field and value in words ------------------------------------------------------------
+
+
+def labelled(doc):
+    """The newest change as read on screen: {label: (old, new)}."""
+    newest = doc.find("li", cls="history-change")
+    return {row.find("th").text: (row.find("td", cls="history-old").text,
+                                  row.find("td", cls="history-new").text)
+            for row in newest.find_all("tr")}
+
+
+def make_segment(app, name):
+    from core.services import record
+
+    with app.app_context():
+        return record.save_segment({"name": name, "discount_percent": "5"}).id
+
+
+def test_a_second_phone_is_logged_as_another_phone_not_the_customer_number(
+        app, admin_client, make_customer, page):
+    from core.services import customers, record
+
+    customer_id = make_customer()
+    with app.app_context():
+        record.add_phone(customers.get(customer_id), {"label": "work", "number": "020 7946 0958"})
+
+    shown = labelled(page(history_tab(admin_client, customer_id)))
+
+    assert shown == {"Other phone": ("—", "+44 20 7946 0958"), "Other phone: label": ("—", "Work")}
+
+
+def test_a_segment_change_shows_the_segments_names(app, admin_client, make_customer, page):
+    regular, gold = make_segment(app, "Walk-in"), make_segment(app, "Gold club")
+    customer_id = make_customer(segment_id=regular)
+    edit(app, customer_id, segment_id=gold)
+
+    shown = labelled(page(history_tab(admin_client, customer_id)))
+
+    assert shown == {"Segment": ("Walk-in", "Gold club")}
+
+
+def test_a_deleted_segment_keeps_its_name_in_the_history(app, admin_client, make_customer, page):
+    from core.services import record
+
+    gold = make_segment(app, "Gold club")
+    customer_id = make_customer()
+    edit(app, customer_id, segment_id=gold)
+    with app.app_context():
+        record.delete_segment(record.get_segment(gold))
+
+    doc = page(history_tab(admin_client, customer_id))
+
+    assert "Gold club" in doc.find("ul", cls="history-changes").text
+    assert str(gold) not in [td.text for td in doc.find_all("td")]
+
+
+def test_a_segment_gone_without_a_trace_is_named_by_its_number(app, admin_client, make_customer,
+                                                               page):
+    from sqlalchemy import text
+
+    from core.db import db
+
+    gold = make_segment(app, "Gold club")
+    customer_id = make_customer()
+    edit(app, customer_id, segment_id=gold)
+    with app.app_context():
+        db.session.execute(text("DELETE FROM customer_segment"))
+        db.session.commit()
+
+    shown = labelled(page(history_tab(admin_client, customer_id)))
+
+    assert shown == {"Segment": ("—", f"deleted segment #{gold}")}
+
+
+def test_a_reseller_is_shown_by_name_and_number(app, admin_client, make_customer, page):
+    reseller_id = make_customer(first_name="Trade", last_name="Partner", number="TRADE-1")
+    customer_id = make_customer()
+    edit(app, customer_id, reseller_id=reseller_id)
+
+    shown = labelled(page(history_tab(admin_client, customer_id)))
+
+    assert shown == {"Reseller": ("—", "Trade Partner (TRADE-1)")}
+
+
+def test_a_language_is_shown_by_its_name(app, admin_client, make_customer, page):
+    customer_id = make_customer(language="fr")
+    edit(app, customer_id, language="en")
+
+    shown = labelled(page(history_tab(admin_client, customer_id)))
+
+    assert shown == {"Language": ("French", "English")}
+
+
+def test_history_filters_by_a_phones_number_apart_from_the_customer_number(
+        app, admin_client, make_customer, page):
+    from core.services import customers, record
+
+    customer_id = make_customer(number="C-1")
+    with app.app_context():
+        record.add_phone(customers.get(customer_id), {"label": "work", "number": "020 7946 0958"})
+    edit(app, customer_id, number="C-2")
+
+    phones = changes(page(history_tab(admin_client, customer_id, field="phone.number")))
+    numbers = changes(page(history_tab(admin_client, customer_id, field="number")))
+
+    assert phones == [("Created", {"number": ("—", "+44 20 7946 0958")})]
+    assert [fields["number"] for _, fields in numbers] == [("C-1", "C-2"), ("—", "C-1")]
+
+
+def test_after_an_erasure_the_field_filter_lists_labels_only(app, admin_client, make_customer,
+                                                             page):
+    from core.services import customers, privacy, record
+
+    customer_id = make_customer(phone="020 7946 0958")
+    with app.app_context():
+        customer = customers.get(customer_id)
+        record.add_phone(customer, {"label": "work", "number": "020 7946 0959"})
+        record.set_tags(customer, ["VIP"])
+        privacy.erase(customers.get(customer_id))
+
+    doc = page(history_tab(admin_client, customer_id))
+
+    options = doc.find("select", id="history-field").find_all("option")[1:]
+    labels = [o.text for o in options]
+    assert "Other phones" in labels and "Tags" in labels
+    assert [o for o in options if o.text == o.attrs["value"] or "_" in o.text] == []
 
 
 def test_the_reason_for_deactivating_is_in_the_history(admin_client, make_customer, page):

@@ -28,9 +28,11 @@ COLUMNS = [("First name", "first_name"), ("Email", "email")]
 
 def queue_run(user_id, data=PEOPLE, dry_run=True, columns=COLUMNS, key="number"):
     """A recorded run of an uploaded file, not yet started (as a request leaves it)."""
+    from flask import current_app
+
     token = import_runs.store_upload(user_id, data)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(import_runs, "launch", lambda run_id: None)
+        patch.setitem(current_app.config, "TASKS_EAGER", False)  # left for a worker
         run = import_runs.start(user_id, "shop.csv", token, "auto", columns, key, dry_run=dry_run)
     return run.id
 
@@ -153,7 +155,7 @@ def test_a_run_that_breaks_inside_ends_failed_with_a_message_and_no_half_saved_c
 def test_a_file_gone_before_the_run_starts_ends_it_failed_saying_so(ctx, users, count_rows):
     manager = users["Manager"]
     run_id = queue_run(manager, dry_run=False)
-    import_runs.stored_upload(manager, load(run_id).upload_token).unlink()
+    import_runs.remove_upload(manager, load(run_id).upload_token)
 
     import_runs.execute(run_id)
 
@@ -395,8 +397,11 @@ def test_only_the_admin_role_sees_every_import():
             if role_allows(r, "can_see_all_imports", "ImportView")] == ["Admin"]
 
 
-def test_the_real_background_thread_finishes_the_run(client_for, app, count_rows):
-    app.config["IMPORT_IN_BACKGROUND"] = True
+def test_a_worker_finishes_the_run_the_page_started(client_for, app, count_rows):
+    from core import tasks
+
+    app.config["TASKS_EAGER"] = False
+    worker = tasks.start_in_thread(app)  # one worker on a thread, as `make run` has
     client = client_for("Manager")
     data = csv_bytes("First name,Email", *[f"P{i},p{i}@example.com" for i in range(1500)])
     dry_run = run_id_of(check(client, upload(client, data)))
@@ -406,6 +411,7 @@ def test_the_real_background_thread_finishes_the_run(client_for, app, count_rows
     wait_until_over(app, run_id)
 
     body = client.get(f"/customers/import/runs/{run_id}/progress").get_json()
+    worker.stop()
     assert (body["status"], body["done"], body["counts"]["created"]) == ("done", 1500, 1500)
     assert count_rows(Customer) == 1500
 

@@ -281,10 +281,20 @@ def test_scheduler_holds_the_hello_job_hourly(app):
     assert job.trigger.interval == timedelta(hours=1)
 
 
-def test_hello_job_counts_greetings_while_hello_is_enabled(app, customer_id):
+def test_hello_job_counts_greetings_while_hello_is_enabled(app, customer_id, caplog):
     job = hello_job(app)
 
-    assert job.func() == 1
+    with caplog.at_level(logging.INFO):
+        task_id = job.func()  # the clock enqueues the job's task; the suite runs it at once
+
+    with app.app_context():
+        from core.db import db
+        from core.models.tasks import Task
+
+        task = db.session.get(Task, task_id)
+        assert (task.name, task.plugin, task.state) == (
+            "scheduled:hello.count_greetings", "hello", "done")
+    assert "hello: 1 customers have a greeting" in caplog.text
 
 
 def test_hello_job_is_skipped_while_hello_is_disabled(app, make_app, customer_id, caplog):

@@ -184,3 +184,43 @@ def test_erasing_one_customer_leaves_anothers_history_alone(ctx, make_customer):
 
     values = db.session.execute(select(AuditEntry.new_value).where(AuditEntry.customer_id == keep)).scalars()
     assert "Stays" in list(values)
+
+
+# -- the overview of an erased customer ------------------------------------------------------
+
+
+@pytest.fixture
+def erased_id(app, make_customer):
+    cid = make_customer(first_name="Ada")
+    with app.app_context():
+        privacy.erase(customers.get(cid))
+    return cid
+
+
+def test_an_erased_customers_overview_offers_no_edit_or_reactivate(client_for, erased_id, page):
+    doc = page(client_for("Admin").get(f"/customers/{erased_id}"))
+
+    actions = doc.find(cls="quick-actions")
+    assert actions.find("a", href=f"/customers/{erased_id}/edit") is None
+    assert actions.find("form", action=f"/customers/{erased_id}/status") is None
+    assert "Reactivate" not in actions.text and "Erase personal data" not in actions.text
+
+
+def test_an_erased_customers_overview_says_it_was_erased(client_for, erased_id, page):
+    doc = page(client_for("Admin").get(f"/customers/{erased_id}"))
+
+    assert "personal data was erased" in doc.find(cls="erased-banner").text
+    assert doc.find(cls="inactive-banner") is None
+    assert doc.find(cls="customer-status").text == "Erased"
+
+
+def test_opening_the_edit_form_of_an_erased_customer_goes_back_to_the_overview(
+        client_for, erased_id, page):
+    client = client_for("Admin")
+
+    response = client.get(f"/customers/{erased_id}/edit?step=basic")
+
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/customers/{erased_id}")
+    assert "can no longer be changed" in page(client.get(response.headers["Location"])).find(
+        cls="alert-warning").text

@@ -424,6 +424,44 @@ def test_deleting_a_segment_keeps_its_customers(customer):
     assert customer.segment_id is None
 
 
+def test_deleting_a_segment_writes_the_change_on_each_of_its_customers(ctx, make_customer):
+    from core.services import customers, record
+
+    member_ids, outsider_id = [make_customer(), make_customer()], make_customer()
+    members, outsider = [customers.get(i) for i in member_ids], customers.get(outsider_id)
+    vip = record.save_segment({"name": "Gold club", "discount_percent": "12.50"})
+    for member in members:
+        update(member, segment_id=vip.id)
+    vip_id, before = vip.id, len(audit_rows(outsider.id))
+
+    assert record.delete_segment(vip) == 2
+
+    for member in members:
+        newest = audit_rows(member.id)[-1]
+        assert (newest.field, newest.old_value, newest.new_value) == ("segment_id", str(vip_id), None)
+        assert member.segment_id is None
+    assert len(audit_rows(outsider.id)) == before
+
+
+def test_a_segment_refused_half_way_through_its_deletion_stays_with_its_customers(
+        customer, monkeypatch):
+    from core.services import history, record
+
+    vip = record.save_segment({"name": "Gold club", "discount_percent": "12.50"})
+    update(customer, segment_id=vip.id)
+    vip_id, rows_before = vip.id, len(audit_rows(customer.id))
+
+    def refuse(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(history, "audit_many", refuse)
+    with pytest.raises(RuntimeError):
+        record.delete_segment(vip)
+
+    assert customer.segment_id == vip_id
+    assert len(audit_rows(customer.id)) == rows_before
+
+
 # -- one step of the wizard: all or nothing --------------------------------------------------
 
 

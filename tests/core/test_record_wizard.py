@@ -33,11 +33,73 @@ def stored(app, customer_id, read):
 
 
 def test_saving_the_first_step_creates_the_customer_and_opens_the_next_step(admin_client, count_rows):
-    response = admin_client.post("/customers/add?step=basic", data={**BASIC, "go": "next"})
+    response = admin_client.post("/customers/add?step=basic", data={
+        **BASIC, "kind": "business", "company_name": "Okafor Ltd", "go": "next"})
 
     assert response.status_code == 302
     assert re.fullmatch(r"/customers/\d+/edit\?step=business", response.headers["Location"])
     assert count_rows(Customer) == 1
+
+
+def test_an_individual_saved_with_save_and_continue_skips_the_business_profile(admin_client):
+    response = admin_client.post("/customers/add?step=basic", data={**BASIC, "go": "next"})
+
+    assert re.fullmatch(r"/customers/\d+/edit\?step=addresses", response.headers["Location"])
+
+
+def test_a_customer_made_a_business_on_the_first_step_goes_on_to_the_business_profile(
+        admin_client, make_customer):
+    customer_id = make_customer()
+
+    response = admin_client.post(edit_url(customer_id, "basic"), data={
+        **BASIC, "number": "C-000001", "kind": "business", "company_name": "Okafor Ltd",
+        "go": "next"})
+
+    assert response.headers["Location"].endswith(edit_url(customer_id, "business"))
+
+
+def visible_steps(doc):
+    """The step bar as it reads on screen: [(text, highlighted)] of the steps not hidden."""
+    return [(li.text.replace(" . ", ". "), "active" in li.classes)
+            for li in doc.find_all("li", cls="wizard-step") if "hidden" not in li.attrs]
+
+
+def test_an_individuals_step_bar_numbers_the_steps_shown_and_highlights_the_current_one(
+        admin_client, make_customer, page):
+    customer_id = make_customer()
+
+    doc = page(admin_client.get(edit_url(customer_id, "addresses")))
+
+    assert visible_steps(doc) == [("1. Basic", False), ("2. Addresses & contacts", True),
+                                  ("3. Identity", False), ("4. Preferences", False),
+                                  ("5. Segment & tags", False)]
+
+
+def test_an_individual_sent_to_the_business_step_gets_the_first_step(admin_client, make_customer,
+                                                                     page):
+    customer_id = make_customer()
+
+    doc = page(admin_client.get(edit_url(customer_id, "business")))
+
+    assert [text for text, highlighted in visible_steps(doc) if highlighted] == ["1. Basic"]
+    assert doc.find("input", id="tax_id") is None
+
+
+def test_a_business_step_bar_has_the_business_profile_second(admin_client, make_customer, page):
+    customer_id = make_customer(kind="business", company_name="Okafor Ltd")
+
+    doc = page(admin_client.get(edit_url(customer_id, "business")))
+
+    assert visible_steps(doc)[:3] == [("1. Basic", False), ("2. Business profile", True),
+                                      ("3. Addresses & contacts", False)]
+
+
+def test_the_wizard_page_has_no_inline_script(admin_client, make_customer, page):
+    customer_id = make_customer(national_id="AB123456C")
+
+    doc = page(admin_client.get(edit_url(customer_id, "identity")))
+
+    assert [s for s in doc.find_all("script") if not s.attrs.get("src")] == []
 
 
 def test_first_step_keeps_the_date_of_birth(app, admin_client):
@@ -48,7 +110,7 @@ def test_first_step_keeps_the_date_of_birth(app, admin_client):
 
 
 def test_the_wizard_shows_every_step(admin_client, make_customer, page):
-    customer_id = make_customer()
+    customer_id = make_customer(kind="business", company_name="Okafor Ltd")
 
     doc = page(admin_client.get(edit_url(customer_id, "basic")))
 
@@ -244,7 +306,7 @@ def test_script_in_a_name_is_shown_as_text_on_the_details_tab(admin_client, make
 
 def test_very_long_and_control_character_input_is_refused_or_cleaned(
         app, admin_client, make_customer, page, errors_beside):
-    customer_id = make_customer()
+    customer_id = make_customer(kind="business", company_name="Okafor Ltd")
 
     response = admin_client.post(edit_url(customer_id, "business"), data={
         "industry": "x" * 5000, "registration_number": "HRB\x00\x07 1"})
@@ -255,7 +317,7 @@ def test_very_long_and_control_character_input_is_refused_or_cleaned(
 
 
 def test_control_characters_are_stripped_from_a_saved_value(app, admin_client, make_customer):
-    customer_id = make_customer()
+    customer_id = make_customer(kind="business", company_name="Okafor Ltd")
 
     admin_client.post(edit_url(customer_id, "business"), data={"registration_number": "HRB\x00\x07 1"})
 
@@ -373,6 +435,56 @@ def test_admin_adds_a_segment_with_a_discount(admin_client, page):
                                               "price_level": "gold", "position": "5"})
 
     assert "Gold club" in page(admin_client.get("/segments/")).find("table").text
+
+
+def test_deleting_a_segment_first_says_how_many_customers_are_in_it(
+        app, admin_client, make_customer, page):
+    from core.services import record
+
+    with app.app_context():
+        segment_id = record.save_segment({"name": "Gold club", "discount_percent": "5"}).id
+    make_customer(segment_id=segment_id)
+    make_customer(segment_id=segment_id)
+    listed = page(admin_client.get("/segments/"))
+
+    confirm = page(admin_client.get(listed.find("a", cls="delete-segment").attrs["href"]))
+
+    assert "2 customers are in this segment." in confirm.find(cls="segment-delete-warning").text
+    assert confirm.find("form", id="segment-delete-form") is not None
+    with app.app_context():
+        assert record.get_segment(segment_id).name == "Gold club"
+
+
+def test_a_delete_post_without_the_confirmation_only_asks(app, admin_client, page):
+    from core.services import record
+
+    with app.app_context():
+        segment_id = record.save_segment({"name": "Gold club", "discount_percent": "5"}).id
+
+    response = admin_client.post(f"/segments/{segment_id}/delete")
+
+    assert page(response).find("form", id="segment-delete-form") is not None
+    with app.app_context():
+        assert record.get_segment(segment_id).name == "Gold club"
+
+
+def test_a_confirmed_segment_deletion_shows_on_its_customers_history(
+        app, admin_client, make_customer, page):
+    from core.services import record
+
+    with app.app_context():
+        segment_id = record.save_segment({"name": "Gold club", "discount_percent": "5"}).id
+    customer_id = make_customer(segment_id=segment_id)
+
+    response = admin_client.post(f"/segments/{segment_id}/delete", data={"confirm": "yes"})
+
+    assert response.status_code == 302
+    newest = page(admin_client.get(f"/customers/{customer_id}/tabs/history")).find(
+        "li", cls="history-change")
+    assert newest.find("th").text == "Segment"
+    assert (newest.find("td", cls="history-old").text,
+            newest.find("td", cls="history-new").text) == ("Gold club", "—")
+    assert newest.find(cls="history-actor").text == "Admin User"
 
 
 def test_segment_discount_over_100_is_refused_beside_the_field(admin_client, page, errors_beside):

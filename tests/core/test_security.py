@@ -163,6 +163,36 @@ def test_admin_manages_user_groups_apart_from_customer_groups(admin_client):
     assert admin_client.get("/groups/add").status_code == 200
 
 
+# -- Security → List Users ------------------------------------------------------------------
+
+
+def add_user(client, page, username):
+    """Open the Add User form (from a bookmark, or a new browser tab) and save it."""
+    form = page(client.get("/users/add"))
+    cashier = next(o.attrs["value"] for o in form.find("select", id="roles").find_all("option")
+                   if o.text == "Cashier")
+    return client.post("/users/add", data={
+        "first_name": "Jo", "last_name": "Smith", "username": username, "active": "y",
+        "email": f"{username}@example.com", "roles": cashier,
+        "password": "Correct-Horse-42!", "conf_password": "Correct-Horse-42!"})
+
+
+def test_adding_a_user_ends_on_the_users_list(admin_client, page):
+    response = add_user(admin_client, page, "jsmith")
+
+    assert response.headers["Location"].endswith("/users/list/")
+
+
+def test_adding_a_user_says_who_was_added_in_words(admin_client, page):
+    admin_client.get("/users/list/")
+
+    response = add_user(admin_client, page, "jsmith")
+
+    listed = page(admin_client.get(response.headers["Location"]))
+    assert "User jsmith added." in listed.find(cls="alert-success").text
+    assert "Added Row" not in listed.text
+
+
 # -- CSRF -----------------------------------------------------------------------------------
 
 

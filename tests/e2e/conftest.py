@@ -27,7 +27,9 @@ def database_url(request, tmp_path):
 
 @pytest.fixture
 def live_server(app, users):
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    from core.devserver import RequestHandler
+
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=RequestHandler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"

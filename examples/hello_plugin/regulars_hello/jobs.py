@@ -1,5 +1,6 @@
-"""Scheduled jobs. They run in the scheduler process, inside an app context, and are skipped
-while the plugin is disabled (the host does both)."""
+"""Scheduled jobs. When one falls due, the scheduler enqueues it as a background task and a
+worker runs it, inside an app context; it is skipped while the plugin is disabled (the host
+does all of that)."""
 
 import logging
 
