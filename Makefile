@@ -30,9 +30,11 @@ e2e: install
 bench: install
 	$(BIN)/python bench/list_customers.py
 	$(BIN)/python bench/search.py
+	$(BIN)/python bench/request.py
 	$(BIN)/python bench/merge.py
 	$(BIN)/python bench/import.py
-	$(BIN)/python -P bench/tasks.py
+	$(BIN)/python bench/tasks.py
+	$(BIN)/python bench/email_sending.py
 
 hook-docs: install
 	$(BIN)/regulars hook-docs

@@ -59,7 +59,7 @@ def migrate(app) -> None:
 def start_workers(url: str, instance: str, count: int, *args: str) -> list[subprocess.Popen]:
     env = {**os.environ, "REGULARS_DATABASE_URL": url, "REGULARS_INSTANCE_PATH": instance,
            "REGULARS_SECRET_KEY": "bench", "REGULARS_TASKS_POLL_INTERVAL": POLL}
-    return [subprocess.Popen([sys.executable, "-P", __file__, "worker", *args], env=env,
+    return [subprocess.Popen([sys.executable, __file__, "worker", *args], env=env,
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             for _ in range(count)]
 

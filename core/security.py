@@ -45,7 +45,7 @@ SELF_SERVICE_VIEWS = re.compile(r"^(UserDBModelView|ResetMyPasswordView|UserInfo
 
 # Screens for those who run the shop: background tasks show errors that may name customers;
 # email templates are the wording of every email the shop sends (previewed with any customer).
-MANAGERS_ONLY_VIEWS = {"TasksView", "EmailTemplateView", "Email templates"}
+MANAGERS_ONLY_VIEWS = {"TasksView", "Background tasks", "EmailTemplateView", "Email templates"}
 
 BUILTIN_ROLES = ("Admin", "Manager", "Cashier", "Accounts", "ReadOnly")
 # Where group membership changes; one permission, "can_members", on each.

@@ -25,8 +25,9 @@ from typing import Callable, Iterable, NamedTuple
 import phonenumbers
 from flask import current_app, has_app_context
 from rapidfuzz import fuzz, process
-from sqlalchemy import (and_, bindparam, column, delete, event, insert, literal, select, table,
-                        text, union_all)
+from sqlalchemy import (String, and_, bindparam, cast, column, delete, event, func, insert, literal,
+                        select, table, text, union_all)
+from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.orm import Session
 
 from core.db import db, record_id
@@ -41,6 +42,8 @@ MIN_CONTAINS = 3
 FUZZY_WORDS = 300
 FUZZY_SCORE = 75
 FUZZY_BELOW = 5  # look for close spellings only when fewer results than this were found
+# Typed digits: how many in a row make one key of PostgreSQL's digits index (0009_search_speed).
+DIGIT_KEY = 4
 _PHONE_LIKE = re.compile(r"^[\d\s()./+-]+$")
 _FTS = table("customer_search_fts", column("rowid"))
 _END = "\U0010ffff"
@@ -283,44 +286,56 @@ def _prefix(column_, value):
     return and_(column_ >= value, column_ < value + _END)
 
 
+def _in_one_statement(parts: list):
+    """SELECTs that each read their own index range (ORDER BY ... LIMIT inside), asked as one
+    UNION ALL: one round trip to the database instead of one per part."""
+    if len(parts) == 1:
+        return parts[0]
+    subqueries = [part.subquery() for part in parts]
+    return union_all(*(select(*sub.c) for sub in subqueries))
+
+
 def _name_prefix(q, conditions, limit):
-    """Names starting with the folded text, by the name indexes (both orders), sorted by name."""
+    """Names starting with the folded text, by the name indexes (both orders), or customer
+    numbers starting with it; sorted by name."""
     key = fold(q)
     if not key:
         return []
-    found: dict[int, str] = {}
-    for col in (Customer.name_key, Customer.sort_key):
-        for cid, sort_key in db.session.execute(
-                select(Customer.id, Customer.sort_key).where(_prefix(col, key), *conditions)
-                .order_by(col).limit(limit)):
-            found[cid] = sort_key
+    ranges = [(Customer.name_key, key), (Customer.sort_key, key)]
     upper = q.upper()
     if len(upper) >= 2:
-        for cid, sort_key in db.session.execute(
-                select(Customer.id, Customer.sort_key).where(_prefix(Customer.number, upper), *conditions)
-                .order_by(Customer.number).limit(limit)):
-            found.setdefault(cid, sort_key)
+        ranges.append((Customer.number, upper))
+    found: dict[int, str] = {}
+    for cid, sort_key in db.session.execute(_in_one_statement([
+            select(Customer.id, Customer.sort_key).where(_prefix(col, value), *conditions)
+            .order_by(col).limit(limit) for col, value in ranges])):
+        found[cid] = sort_key
     return [cid for cid, _ in sorted(found.items(), key=lambda kv: (kv[1], kv[0]))][:limit]
 
 
 def _contains(q, conditions, limit):
-    """The typed text anywhere in the document, by the dialect's trigram index. Where the text
-    starts (or, for phone digits, ends) a word ranks first."""
+    """The typed text anywhere in the document, by the dialect's trigram index (typed digits,
+    on PostgreSQL, by the digit keys' index). Where the text starts (or, for phone digits,
+    ends) a word ranks first."""
     terms = _contains_terms(q)
     if not terms:
         return []
+    digits_only = len(terms) == 1 and terms[0].isdigit()
     stmt = select(Customer.id, Customer.sort_key, CustomerSearch.document).join(
         CustomerSearch, CustomerSearch.customer_id == Customer.id)
     if _is_sqlite():
         match = " AND ".join('"' + t.replace('"', '""') + '"' for t in terms)
         stmt = stmt.join(_FTS, _FTS.c.rowid == CustomerSearch.customer_id).where(
-            text("customer_search_fts MATCH :fts_query").bindparams(fts_query=match))
+            text("customer_search_fts MATCH :fts_query").bindparams(fts_query=match),
+            *conditions).limit(limit)
+    elif digits_only and len(terms[0]) >= DIGIT_KEY:
+        stmt = _digits_statement(stmt, terms[0], conditions, limit)
     else:
         stmt = stmt.where(*[CustomerSearch.document.like(
             "%" + t.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%", escape="\\")
-            for t in terms])
-    rows = db.session.execute(stmt.where(*conditions).limit(limit)).all()
-    digits_only = len(terms) == 1 and terms[0].isdigit()
+            for t in terms], *conditions).limit(limit)
+    # a customer both parts of the digits' statement found counts once
+    rows = list({row.id: row for row in db.session.execute(stmt)}.values())
 
     def rank(row):
         words = _tokens(row.document)
@@ -330,41 +345,83 @@ def _contains(q, conditions, limit):
             best = 0 if all(any(w.startswith(t) for w in words) for t in terms) else 1
         return best, row.sort_key, row.id
 
-    return [row.id for row in sorted(rows, key=rank)]
+    return [row.id for row in sorted(rows, key=rank)][:limit]
 
 
-def _name_words_near(token: str, col) -> list[str]:
-    """Distinct first words of a name index that start with the token's letter, read by index
-    seeks (one per distinct word, at most FUZZY_WORDS), scored by rapidfuzz."""
-    words, cursor, end = [], token[0], token[0] + _END
-    for _ in range(FUZZY_WORDS):
-        key = db.session.execute(select(col).where(col >= cursor, col < end)
-                                 .order_by(col).limit(1)).scalar()
-        if key is None:
-            break
-        word = key.split(" ", 1)[0]
-        words.append(word)
-        cursor = word + " " + _END
-    return [w for w, _score, _i in process.extract(token, words, scorer=fuzz.ratio,
-                                                    score_cutoff=FUZZY_SCORE, limit=5)]
+def _digits_statement(stmt, digits: str, conditions, limit):
+    """Typed digits on PostgreSQL, by the index of each document's digit keys (migration
+    0009_search_speed): four digits in a row are a key, and "e" and the last four digits of a
+    word ending in digits another. Asked in one statement: the customers with a word (a phone,
+    a number) ending in the digits, then any with the digits anywhere, ``limit`` of each, so
+    that those ending with them are all there to rank first however many merely contain
+    them. For more than four digits the keys narrow the search and ``strpos`` decides."""
+    starts = sorted(set(range(0, len(digits) - DIGIT_KEY + 1, DIGIT_KEY)) | {len(digits) - DIGIT_KEY})
+    keys = [digits[i:i + DIGIT_KEY] for i in starts]
+    found = func.customer_search_digit_keys(CustomerSearch.document).op("@@")
+    contains = func.strpos(CustomerSearch.document, digits) > 0
+    parts = [stmt.where(found(cast(" & ".join(["e" + keys[-1], *keys]), TSQUERY)), contains,
+                        *conditions).limit(limit),
+             stmt.where(found(cast(" & ".join(keys), TSQUERY)), contains, *conditions).limit(limit)]
+    return _in_one_statement(parts)
+
+
+def _first_word(expr):
+    """The text before the first space (all of it when there is none), in SQL."""
+    if _is_sqlite():
+        return func.substr(expr, 1, func.instr(expr + " ", " ") - 1, type_=String)
+    return func.split_part(expr, " ", 1, type_=String)
+
+
+def _name_words(letter: str, col, name: str):
+    """The distinct first words of a name index that start with ``letter``, at most
+    FUZZY_WORDS: index seeks, one per distinct word (each skips every key that starts with
+    the word before), chained in a recursive query (named ``name``) so that they cost one
+    round trip. Rows of (column, letter, word)."""
+    end = letter + _END
+
+    def next_word(after):
+        return select(_first_word(col)).where(col >= after, col < end) \
+            .order_by(col).limit(1).scalar_subquery()
+
+    words = select(next_word(literal(letter, String)).label("word"),
+                   literal(1).label("n")).cte(name, recursive=True)
+    words = words.union_all(select(next_word(words.c.word + " " + _END), words.c.n + 1)
+                            .where(words.c.word.is_not(None), words.c.n < FUZZY_WORDS))
+    return select(literal(col.key).label("col"), literal(letter).label("letter"), words.c.word) \
+        .where(words.c.word.is_not(None))
 
 
 def _fuzzy(q, conditions, limit):
-    """Close spellings of a first or last name ("Smtih", "Jonse")."""
-    tokens = [t for t in _tokens(fold(q)) if len(t) >= 4 and t.isalpha()]
+    """Close spellings of a first or last name ("Smtih", "Jonse"): the names' distinct first
+    words (both orders) starting with the same letter, scored by rapidfuzz, then the customers
+    of the closest few. Two statements whatever the number of words."""
+    tokens = [t for t in _tokens(fold(q)) if len(t) >= 4 and t.isalpha()][:2]
     if not tokens or _PHONE_LIKE.match(q):
         return []
+    cols = {col.key: col for col in (Customer.sort_key, Customer.name_key)}
+    letters = sorted({t[0] for t in tokens})
+    words: dict[tuple[str, str], list[str]] = {}
+    for col_key, letter, word in db.session.execute(union_all(*(
+            _name_words(letter, col, f"words_{i}_{col.key}")
+            for i, letter in enumerate(letters) for col in cols.values()))):
+        words.setdefault((col_key, letter), []).append(word)
+    near = []  # (column, word, score)
+    for token in tokens:
+        for col_key in cols:
+            near.extend((col_key, word, score) for word, score, _i in process.extract(
+                token, words.get((col_key, token[0]), []), scorer=fuzz.ratio,
+                score_cutoff=FUZZY_SCORE, limit=5))
+    if not near:
+        return []
     found: dict[int, tuple] = {}
-    for token in tokens[:2]:
-        for col in (Customer.sort_key, Customer.name_key):
-            for word in _name_words_near(token, col):
-                score = fuzz.ratio(token, word)
-                for cid, sort_key in db.session.execute(
-                        select(Customer.id, Customer.sort_key)
-                        # the word alone, or followed by the other name
-                        .where(col >= word, col < word + " " + _END, *conditions)
-                        .order_by(col).limit(limit)):
-                    found[cid] = min(found.get(cid, (101,)), (-score, sort_key))
+    for part, cid, sort_key in db.session.execute(_in_one_statement([
+            select(literal(part).label("part"), Customer.id, Customer.sort_key)
+            # the word alone, or followed by the other name
+            .where(cols[col_key] >= word, cols[col_key] < word + " " + _END, *conditions)
+            .order_by(cols[col_key]).limit(limit)
+            for part, (col_key, word, _score) in enumerate(near)])):
+        score = near[part][2]
+        found[cid] = min(found.get(cid, (101,)), (-score, sort_key))
     return [cid for cid, _ in sorted(found.items(), key=lambda kv: (kv[1], kv[0]))][:limit]
 
 
