@@ -31,12 +31,7 @@ from pathlib import Path
 from rich.table import Table
 
 ROOT = Path(__file__).resolve().parent.parent
-# Run as a script, bench/ comes first on sys.path, and bench/email.py would stand in for the
-# standard library's ``email``: load the real one before putting bench/ back for our imports.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
-import email.utils  # noqa: E402,F401
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
 
 from list_customers import BIG, REPEAT, console, timed  # noqa: E402
 from search import CONFIG, PROBE, build_postgresql, build_sqlite  # noqa: E402

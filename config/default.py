@@ -92,6 +92,8 @@ TASKS_EAGER = False
 WORKER_IN_PROCESS = False
 # Uploaded files waiting for their check and import are kept this many hours.
 UPLOAD_KEEP_HOURS = 24
+# Days an ended sign-in stays listed on the user's page before the hourly tidy forgets it.
+SIGN_IN_KEEP_DAYS = 30
 
 # Worker processes that check a large import's emails and phone numbers ahead of the rows being
 # written. None: one per spare CPU core (at most 4); 0: check everything in the importing process.

@@ -64,21 +64,23 @@ def register_jobs(scheduler):
     scheduler.add_job(idempotency.forget_expired_job, "cron", hour=3, minute=45,
                       id="core.forget_idempotency_keys")
     # Hourly: uploads abandoned after their check expire within a day; finished tasks are kept
-    # a week for the Background tasks screen, failed ones until someone deals with them.
-    scheduler.add_job(_tidy_tasks_and_uploads, "cron", minute=20, id="core.tidy_tasks")
+    # a week for the Background tasks screen, failed ones until someone deals with them; ended
+    # sign-ins a month, for the users' screen.
+    scheduler.add_job(_tidy_up, "cron", minute=20, id="core.tidy_tasks")
     # Hourly: failed sign-ins nobody has added to for an hour no longer slow anyone down.
     scheduler.add_job(sign_in_throttle.forget_old, "cron", minute=35,
                       id="core.forget_sign_in_failures")
 
 
-def _tidy_tasks_and_uploads():
+def _tidy_up():
     from flask import current_app
 
     from core import tasks
-    from core.services import import_runs
+    from core.services import import_runs, sign_in
 
     import_runs.remove_expired_uploads()
     tasks.purge(int(current_app.config.get("TASKS_KEEP_DAYS", 7)))
+    sign_in.purge(int(current_app.config.get("SIGN_IN_KEEP_DAYS", 30)))
 
 
 @hookimpl

@@ -43,6 +43,7 @@ from contextvars import ContextVar
 from datetime import datetime, timedelta
 from typing import Any, Callable
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, event, func, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -541,31 +542,32 @@ def counts() -> dict[str, int]:
 
 def retry(task_id: int) -> Task:
     """Give a failed (or discarded) task a new set of attempts, due now."""
-    from core.errors import NotFound, ValidationError
-
-    with write_transaction():
-        row = db.session.get(Task, task_id)
-        if row is None:
-            raise NotFound(task_id)
-        if row.state not in ("failed", "discarded"):
-            raise ValidationError({"state": "Only a failed or discarded task can be retried."})
-        row.state, row.attempts, row.run_at = "queued", 0, utcnow()
-        row.finished_at = None
-        db.session.info.setdefault(_PENDING, []).append(row.id)
+    row = _set_state(task_id, ("failed", "discarded"),
+                     _l("Only a failed or discarded task can be retried."),
+                     state="queued", attempts=0, run_at=utcnow(), finished_at=None)
     return row
 
 
 def discard(task_id: int) -> Task:
     """Set a queued or failed task aside: it will not run, and stays listed as discarded."""
+    return _set_state(task_id, ("queued", "failed"),
+                      _l("Only a waiting or failed task can be discarded."),
+                      state="discarded", finished_at=utcnow())
+
+
+def _set_state(task_id: int, allowed_from: tuple[str, ...], refusal, **values) -> Task:
     from core.errors import NotFound, ValidationError
 
     with write_transaction():
-        row = db.session.get(Task, task_id)
+        row = db.session.get(Task, task_id, with_for_update=True)
         if row is None:
             raise NotFound(task_id)
-        if row.state not in ("queued", "failed"):
-            raise ValidationError({"state": "Only a waiting or failed task can be discarded."})
-        row.state, row.finished_at = "discarded", utcnow()
+        if row.state not in allowed_from:
+            raise ValidationError({"state": refusal})
+        for name, value in values.items():
+            setattr(row, name, value)
+        if values.get("state") == "queued":
+            db.session.info.setdefault(_PENDING, []).append(row.id)  # TASKS_EAGER: run it now
     return row
 
 

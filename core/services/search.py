@@ -321,21 +321,19 @@ def _contains(q, conditions, limit):
     if not terms:
         return []
     digits_only = len(terms) == 1 and terms[0].isdigit()
+    if digits_only and len(terms[0]) >= DIGIT_KEY and not _is_sqlite():
+        return _digits(terms[0], conditions, limit)
     stmt = select(Customer.id, Customer.sort_key, CustomerSearch.document).join(
         CustomerSearch, CustomerSearch.customer_id == Customer.id)
     if _is_sqlite():
         match = " AND ".join('"' + t.replace('"', '""') + '"' for t in terms)
         stmt = stmt.join(_FTS, _FTS.c.rowid == CustomerSearch.customer_id).where(
-            text("customer_search_fts MATCH :fts_query").bindparams(fts_query=match),
-            *conditions).limit(limit)
-    elif digits_only and len(terms[0]) >= DIGIT_KEY:
-        stmt = _digits_statement(stmt, terms[0], conditions, limit)
+            text("customer_search_fts MATCH :fts_query").bindparams(fts_query=match))
     else:
         stmt = stmt.where(*[CustomerSearch.document.like(
             "%" + t.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%", escape="\\")
-            for t in terms], *conditions).limit(limit)
-    # a customer both parts of the digits' statement found counts once
-    rows = list({row.id: row for row in db.session.execute(stmt)}.values())
+            for t in terms])
+    rows = db.session.execute(stmt.where(*conditions).limit(limit)).all()
 
     def rank(row):
         words = _tokens(row.document)
@@ -345,50 +343,65 @@ def _contains(q, conditions, limit):
             best = 0 if all(any(w.startswith(t) for w in words) for t in terms) else 1
         return best, row.sort_key, row.id
 
-    return [row.id for row in sorted(rows, key=rank)][:limit]
+    return [row.id for row in sorted(rows, key=rank)]
 
 
-def _digits_statement(stmt, digits: str, conditions, limit):
+def _digits(digits: str, conditions, limit):
     """Typed digits on PostgreSQL, by the index of each document's digit keys (migration
     0009_search_speed): four digits in a row are a key, and "e" and the last four digits of a
-    word ending in digits another. Asked in one statement: the customers with a word (a phone,
-    a number) ending in the digits, then any with the digits anywhere, ``limit`` of each, so
-    that those ending with them are all there to rank first however many merely contain
-    them. For more than four digits the keys narrow the search and ``strpos`` decides."""
-    starts = sorted(set(range(0, len(digits) - DIGIT_KEY + 1, DIGIT_KEY)) | {len(digits) - DIGIT_KEY})
+    word ending in digits another. One statement, two parts of at most ``limit`` each: the
+    customers with a word (a phone, a number) ending in the digits, then any with the digits
+    anywhere; so those ending with them rank first however many merely contain them. For
+    more than four digits the keys narrow the search and the text itself decides (with
+    functions, not operators: a trigram index must not be asked too)."""
+    starts = sorted({*range(0, len(digits) - DIGIT_KEY + 1, DIGIT_KEY), len(digits) - DIGIT_KEY})
     keys = [digits[i:i + DIGIT_KEY] for i in starts]
-    found = func.customer_search_digit_keys(CustomerSearch.document).op("@@")
-    contains = func.strpos(CustomerSearch.document, digits) > 0
-    parts = [stmt.where(found(cast(" & ".join(["e" + keys[-1], *keys]), TSQUERY)), contains,
-                        *conditions).limit(limit),
-             stmt.where(found(cast(" & ".join(keys), TSQUERY)), contains, *conditions).limit(limit)]
-    return _in_one_statement(parts)
+    keyed = func.customer_search_digit_keys(CustomerSearch.document).op("@@")
+    stmt = select(Customer.id, Customer.sort_key).join(
+        CustomerSearch, CustomerSearch.customer_id == Customer.id)
+    ending = stmt.add_columns(literal(0).label("part")).where(
+        keyed(cast(" & ".join(["e" + keys[-1], *keys]), TSQUERY)),
+        # a word ends with the digits where a space, a bar or the end follows them
+        func.strpos(func.replace(CustomerSearch.document, "|", " ") + " ", digits + " ") > 0,
+        *conditions).limit(limit)
+    anywhere = stmt.add_columns(literal(1).label("part")).where(
+        keyed(cast(" & ".join(keys), TSQUERY)),
+        func.strpos(CustomerSearch.document, digits) > 0, *conditions).limit(limit)
+    found: dict[int, tuple] = {}
+    for cid, sort_key, part in db.session.execute(_in_one_statement([ending, anywhere])):
+        found[cid] = min(found.get(cid, (2,)), (part, sort_key))
+    return [cid for cid, _ in sorted(found.items(), key=lambda kv: (kv[1], kv[0]))][:limit]
 
 
-def _first_word(expr):
+def _first_word(expr, sqlite: bool):
     """The text before the first space (all of it when there is none), in SQL."""
-    if _is_sqlite():
+    if sqlite:
         return func.substr(expr, 1, func.instr(expr + " ", " ") - 1, type_=String)
     return func.split_part(expr, " ", 1, type_=String)
 
 
-def _name_words(letter: str, col, name: str):
-    """The distinct first words of a name index that start with ``letter``, at most
-    FUZZY_WORDS: index seeks, one per distinct word (each skips every key that starts with
-    the word before), chained in a recursive query (named ``name``) so that they cost one
-    round trip. Rows of (column, letter, word)."""
-    end = letter + _END
+@functools.lru_cache(maxsize=8)
+def _name_words_statement(letters: int, sqlite: bool):
+    """The distinct first words of the two name indexes that start with each of ``letters``
+    letters (bound as ``letter_<i>``), at most FUZZY_WORDS each: rows of (column, letter
+    index, word). Index seeks, one per distinct word (each skips every key that starts with
+    the word before), chained in recursive queries: one round trip for them all. Built once
+    per process."""
+    parts = []
+    for i in range(letters):
+        letter = bindparam(f"letter_{i}", type_=String)
+        for col in (Customer.sort_key, Customer.name_key):
+            def next_word(after, col=col, letter=letter):
+                return select(_first_word(col, sqlite)).where(col >= after, col < letter + _END) \
+                    .order_by(col).limit(1).scalar_subquery()
 
-    def next_word(after):
-        return select(_first_word(col)).where(col >= after, col < end) \
-            .order_by(col).limit(1).scalar_subquery()
-
-    words = select(next_word(literal(letter, String)).label("word"),
-                   literal(1).label("n")).cte(name, recursive=True)
-    words = words.union_all(select(next_word(words.c.word + " " + _END), words.c.n + 1)
-                            .where(words.c.word.is_not(None), words.c.n < FUZZY_WORDS))
-    return select(literal(col.key).label("col"), literal(letter).label("letter"), words.c.word) \
-        .where(words.c.word.is_not(None))
+            words = select(next_word(letter).label("word"), literal(1).label("n")) \
+                .cte(f"words_{i}_{col.key}", recursive=True)
+            words = words.union_all(select(next_word(words.c.word + " " + _END), words.c.n + 1)
+                                    .where(words.c.word.is_not(None), words.c.n < FUZZY_WORDS))
+            parts.append(select(literal(col.key).label("col"), literal(i).label("letter"),
+                                words.c.word).where(words.c.word.is_not(None)))
+    return union_all(*parts)
 
 
 def _fuzzy(q, conditions, limit):
@@ -401,10 +414,10 @@ def _fuzzy(q, conditions, limit):
     cols = {col.key: col for col in (Customer.sort_key, Customer.name_key)}
     letters = sorted({t[0] for t in tokens})
     words: dict[tuple[str, str], list[str]] = {}
-    for col_key, letter, word in db.session.execute(union_all(*(
-            _name_words(letter, col, f"words_{i}_{col.key}")
-            for i, letter in enumerate(letters) for col in cols.values()))):
-        words.setdefault((col_key, letter), []).append(word)
+    for col_key, i, word in db.session.execute(
+            _name_words_statement(len(letters), _is_sqlite()),
+            {f"letter_{i}": letter for i, letter in enumerate(letters)}):
+        words.setdefault((col_key, letters[i]), []).append(word)
     near = []  # (column, word, score)
     for token in tokens:
         for col_key in cols:

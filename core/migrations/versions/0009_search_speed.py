@@ -41,6 +41,8 @@ FROM (
 $$""",
     "CREATE INDEX ix_customer_search_digits ON customer_search "
     "USING gin (customer_search_digit_keys(document))",
+    # the keys' statistics, so that the planner knows a rare key from a common one
+    "ANALYZE customer_search",
 )
 POSTGRESQL_DOWNGRADE = (
     "DROP INDEX IF EXISTS ix_customer_search_digits",
