@@ -321,19 +321,29 @@ def _contains(q, conditions, limit):
     if not terms:
         return []
     digits_only = len(terms) == 1 and terms[0].isdigit()
-    if digits_only and len(terms[0]) >= DIGIT_KEY and not _is_sqlite():
+    sqlite = _is_sqlite()
+    if digits_only and len(terms[0]) >= DIGIT_KEY and not sqlite:
         return _digits(terms[0], conditions, limit)
     stmt = select(Customer.id, Customer.sort_key, CustomerSearch.document).join(
         CustomerSearch, CustomerSearch.customer_id == Customer.id)
-    if _is_sqlite():
-        match = " AND ".join('"' + t.replace('"', '""') + '"' for t in terms)
-        stmt = stmt.join(_FTS, _FTS.c.rowid == CustomerSearch.customer_id).where(
-            text("customer_search_fts MATCH :fts_query").bindparams(fts_query=match))
+    if sqlite:
+        indexed = stmt.join(_FTS, _FTS.c.rowid == CustomerSearch.customer_id)
+
+        def fts(match, name):
+            return indexed.where(text(f"customer_search_fts MATCH :{name}").bindparams(
+                **{name: match}), *conditions).limit(limit)
+
+        anywhere = fts(" AND ".join('"' + t.replace('"', '""') + '"' for t in terms), "fts_query")
+        # typed digits: the words ending with them first (their trigrams and the space after
+        # them), so those rank first however many merely contain them
+        stmt = _in_one_statement([fts(f'"{terms[0]} "', "fts_ending"), anywhere]) \
+            if digits_only else anywhere
     else:
         stmt = stmt.where(*[CustomerSearch.document.like(
             "%" + t.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%", escape="\\")
-            for t in terms])
-    rows = db.session.execute(stmt.where(*conditions).limit(limit)).all()
+            for t in terms], *conditions).limit(limit)
+    # a customer both parts found counts once
+    rows = list({row.id: row for row in db.session.execute(stmt)}.values())
 
     def rank(row):
         words = _tokens(row.document)
@@ -343,7 +353,7 @@ def _contains(q, conditions, limit):
             best = 0 if all(any(w.startswith(t) for w in words) for t in terms) else 1
         return best, row.sort_key, row.id
 
-    return [row.id for row in sorted(rows, key=rank)]
+    return [row.id for row in sorted(rows, key=rank)][:limit]
 
 
 def _digits(digits: str, conditions, limit):

@@ -90,11 +90,46 @@ def test_four_trailing_digits_find_the_customer(make_customer, find):
     assert find("3456") == ["Pia Phone"]
 
 
+def test_a_phone_ending_with_the_digits_comes_first_however_many_have_them_inside(
+        make_customer, find):
+    for n in range(3):  # more than the list holds have "5555" in the middle of their phone
+        make_customer(first_name="Mia", last_name="Middle", phone=f"+44740055550{n}")
+    make_customer(first_name="Pia", last_name="Phone", phone="+447400125555")
+
+    assert find("5555", limit=2)[0] == "Pia Phone"
+
+
 def test_a_misspelt_surname_still_finds_the_customer(make_customer, find):
     make_customer(first_name="Olivia", last_name="Smith")
     make_customer(first_name="Harry", last_name="Jones")
 
     assert find("Smtih") == ["Olivia Smith"]
+
+
+def test_a_misspelt_name_costs_a_few_statements_however_many_names_share_its_letter(
+        app, make_customer):
+    from sqlalchemy import event
+
+    from core.db import db
+    from core.services import search
+
+    for last_name in ("Sanders", "Scott", "Shaw", "Simpson", "Smart", "Stone", "Sutton", "Swift"):
+        make_customer(first_name="Sam", last_name=last_name)
+    smith = make_customer(first_name="Olivia", last_name="Smith")
+    statements = []
+
+    def count(conn, cursor, statement, *args):
+        if statement.startswith(("SELECT", "WITH")):  # not SQLite's BEGIN
+            statements.append(statement)
+
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            found = search.ranked_ids("Smtih")
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count)
+
+    assert found == [smith] and len(statements) <= 5
 
 
 def test_a_tag_finds_its_customers(app, make_customer, find):
