@@ -240,6 +240,9 @@ def _inactive_plugins(app) -> list[str]:
     return [name for name in host.plugins if name != "core" and not host.is_active(name)]
 
 
+_CLAIMED = (Task.id, Task.name, Task.plugin, Task.args, Task.attempts, Task.max_attempts)
+
+
 def claim(app, worker: str, session: Session | None = None) -> Task | None:
     """Take the next due task for ``worker`` (or None): a queued task whose time has come, or a
     running one whose worker's lease has expired. Never hands one task to two workers."""
@@ -264,12 +267,11 @@ def claim(app, worker: str, session: Session | None = None) -> Task | None:
                     state="running", attempts=Task.attempts + 1, locked_by=worker[:120],
                     locked_until=now + timedelta(seconds=_lease_seconds(app)),
                     started_at=now, finished_at=None)
-                .execution_options(synchronize_session=False))
-            if claimed.rowcount != 1:
+                .returning(*_CLAIMED)
+                .execution_options(synchronize_session=False)).one_or_none()
+            if claimed is None:
                 return None
-            row = session.get(Task, task_id)
-            session.expunge(row)
-            return row
+            return Task(**claimed._mapping)  # what the worker needs, detached
     finally:
         if own:
             session.close()
@@ -428,12 +430,9 @@ def _claim_one(app, task_id: int, worker: str) -> Task | None:
             update(Task).where(Task.id == task_id, Task.state == "queued", Task.run_at <= now)
             .values(state="running", attempts=Task.attempts + 1, locked_by=worker[:120],
                     locked_until=now + timedelta(seconds=_lease_seconds(app)), started_at=now)
-            .execution_options(synchronize_session=False))
-        if claimed.rowcount != 1:
-            return None
-        row = session.get(Task, task_id)
-        session.expunge(row)
-        return row
+            .returning(*_CLAIMED)
+            .execution_options(synchronize_session=False)).one_or_none()
+        return None if claimed is None else Task(**claimed._mapping)
 
 
 # -- the worker process ----------------------------------------------------------------------
@@ -465,10 +464,14 @@ class Worker:
         log.info("Worker %s started", self.name)
         lease = LeaseKeeper(self.app, self.name)
         try:
+            refreshed = 0.0
             while not self.stopping.is_set():
                 with self.app.app_context():
-                    host.refresh(db.session)
-                    db.session.remove()
+                    if time.monotonic() - refreshed >= 1.0:
+                        # Which plugins are on: a switch elsewhere is seen within a second.
+                        host.refresh(db.session)
+                        db.session.remove()
+                        refreshed = time.monotonic()
                     row = claim(self.app, self.name)
                 if row is None:
                     if until_idle:

@@ -1,7 +1,9 @@
 """The customer search index's portable half: one folded document per customer.
 
 The dialect's own index over it (FTS5 trigram on SQLite, a pg_trgm GIN index on PostgreSQL)
-is created by migration 0003_search and queried only by core/services/search.py."""
+is created by migration 0003_search and queried only by core/services/search.py; so is
+PostgreSQL's ``digit_keys`` column (generated from the document, with its GIN index, by
+migration 0009_search_speed), which is not part of this model."""
 
 from __future__ import annotations
 

@@ -2,16 +2,20 @@
 
 Every customer has one folded document in ``customer_search`` (names in both orders, company,
 email, phone digits, number, tags). SQLite indexes it with an FTS5 trigram table, PostgreSQL
-with a pg_trgm GIN index; this module and core/db.py are the only places that know which.
+with a pg_trgm GIN index, and typed digits by the document's digit keys (a generated column
+with its own GIN index, 0009_search_speed); this module and core/db.py are the only places
+that know which.
 
 Ranking, best first:
   0. exact customer number, email or phone (any format) - and what plugins' search providers find
   1. names (first last, last first, company) starting with what was typed
   2. the typed text anywhere in the document (email, phone digits, tags...), word starts first
+     (typed digits: word ends first, as a phone's last digits are typed)
   3. close spellings of a name ("Smtih" -> Smith), when the above found little
 
 Each tier reads at most ``limit`` ids through an index, so a keystroke costs the same at a
-hundred customers and at millions.
+hundred customers and at millions; and each asks its parts in one statement (tiers 0 and 1
+together), since a round trip to the database costs more than an index lookup.
 """
 
 from __future__ import annotations
@@ -26,8 +30,8 @@ import phonenumbers
 from flask import current_app, has_app_context
 from rapidfuzz import fuzz, process
 from sqlalchemy import (String, and_, bindparam, cast, column, delete, event, func, insert, literal,
-                        select, table, text, union_all)
-from sqlalchemy.dialects.postgresql import TSQUERY
+                        literal_column, select, table, text, union_all)
+from sqlalchemy.dialects.postgresql import TSQUERY, TSVECTOR
 from sqlalchemy.orm import Session
 
 from core.db import db, record_id
@@ -46,6 +50,8 @@ FUZZY_BELOW = 5  # look for close spellings only when fewer results than this we
 DIGIT_KEY = 4
 _PHONE_LIKE = re.compile(r"^[\d\s()./+-]+$")
 _FTS = table("customer_search_fts", column("rowid"))
+# PostgreSQL's digit keys of each document (a generated column, 0009_search_speed)
+_DIGIT_KEYS = literal_column("customer_search.digit_keys", TSVECTOR)
 _END = "\U0010ffff"
 
 
@@ -267,21 +273,6 @@ def _exact_conditions(numbers, email, phones) -> list:
     return wanted
 
 
-def _exact_parts(q, conditions) -> list:
-    """One SELECT of (id, part) per way the text can be exactly someone."""
-    return [select(Customer.id.label("id"), literal(part).label("part")).where(cond, *conditions)
-            for part, cond in enumerate(_exact_conditions(*_exact_values(q)))]
-
-
-def _exact(q, conditions, limit):
-    """Exactly this customer number, email or phone, asked in one statement (a round trip to
-    PostgreSQL costs more than the lookups)."""
-    # UNION ALL rather than OR: each part keeps its own index.
-    parts = _exact_parts(q, conditions)
-    stmt = parts[0] if len(parts) == 1 else union_all(*parts)
-    return list(dict.fromkeys(row.id for row in db.session.execute(stmt)))[:limit]
-
-
 def _prefix(column_, value):
     return and_(column_ >= value, column_ < value + _END)
 
@@ -295,9 +286,9 @@ def _in_one_statement(parts: list):
     return union_all(*(select(*sub.c) for sub in subqueries))
 
 
-def _name_prefix(q, conditions, limit):
-    """Names starting with the folded text, by the name indexes (both orders), or customer
-    numbers starting with it; sorted by name."""
+def _name_prefix_parts(q, conditions, limit) -> list:
+    """SELECTs of (id, sort_key) of the names starting with the folded text, by the name
+    indexes (both orders), and of the customer numbers starting with it."""
     key = fold(q)
     if not key:
         return []
@@ -305,12 +296,37 @@ def _name_prefix(q, conditions, limit):
     upper = q.upper()
     if len(upper) >= 2:
         ranges.append((Customer.number, upper))
-    found: dict[int, str] = {}
-    for cid, sort_key in db.session.execute(_in_one_statement([
-            select(Customer.id, Customer.sort_key).where(_prefix(col, value), *conditions)
-            .order_by(col).limit(limit) for col, value in ranges])):
-        found[cid] = sort_key
+    return [select(Customer.id.label("id"), Customer.sort_key.label("sort_key"))
+            .where(_prefix(col, value), *conditions).order_by(col).limit(limit)
+            for col, value in ranges]
+
+
+def _by_name(rows, limit) -> list[int]:
+    """Ids of (id, sort_key) rows, once each, sorted by name."""
+    found = {row.id: row.sort_key for row in rows}
     return [cid for cid, _ in sorted(found.items(), key=lambda kv: (kv[1], kv[0]))][:limit]
+
+
+def _name_prefix(q, conditions, limit):
+    """Names (or customer numbers) starting with the text, sorted by name: one statement."""
+    parts = _name_prefix_parts(q, conditions, limit)
+    return _by_name(db.session.execute(_in_one_statement(parts)), limit) if parts else []
+
+
+def _exact_and_name_prefix(q, conditions, limit) -> tuple[list[int], list[int]]:
+    """Tier 0 (exactly this customer number, email or phone) and tier 1 (names or numbers
+    starting with the text), asked in one statement: a keystroke needs both nearly always,
+    and a round trip to PostgreSQL costs more than the lookups. UNION ALL rather than OR:
+    each part keeps its own index."""
+    exact = [select(Customer.id.label("id"), Customer.sort_key.label("sort_key"),
+                    literal(0).label("tier"), literal(n).label("part")).where(cond, *conditions)
+             for n, cond in enumerate(_exact_conditions(*_exact_values(q)))]
+    prefix = [part.add_columns(literal(1).label("tier"), literal(0).label("part"))
+              for part in _name_prefix_parts(q, conditions, limit)]
+    rows = db.session.execute(_in_one_statement(exact + prefix)).all()
+    by_part = sorted((row for row in rows if row.tier == 0), key=lambda row: row.part)
+    return (list(dict.fromkeys(row.id for row in by_part))[:limit],
+            _by_name([row for row in rows if row.tier == 1], limit))
 
 
 def _contains(q, conditions, limit):
@@ -322,7 +338,7 @@ def _contains(q, conditions, limit):
         return []
     digits_only = len(terms) == 1 and terms[0].isdigit()
     sqlite = _is_sqlite()
-    if digits_only and len(terms[0]) >= DIGIT_KEY and not sqlite:
+    if digits_only and len(terms[0]) >= DIGIT_KEY and terms[0].isascii() and not sqlite:
         return _digits(terms[0], conditions, limit)
     stmt = select(Customer.id, Customer.sort_key, CustomerSearch.document).join(
         CustomerSearch, CustomerSearch.customer_id == Customer.id)
@@ -346,37 +362,54 @@ def _contains(q, conditions, limit):
     rows = list({row.id: row for row in db.session.execute(stmt)}.values())
 
     def rank(row):
-        words = _tokens(row.document)
         if digits_only:
-            best = 0 if any(w.endswith(terms[0]) for w in words) else 1
+            best = 0 if _ends_a_word(row.document, terms[0]) else 1
         else:
+            words = _tokens(row.document)
             best = 0 if all(any(w.startswith(t) for w in words) for t in terms) else 1
         return best, row.sort_key, row.id
 
     return [row.id for row in sorted(rows, key=rank)][:limit]
 
 
+def _ends_a_word(document: str, digits: str) -> bool:
+    """Whether a word of the document ends with the digits: a space, a bar or the end follows
+    them (a document's only whitespace is the space)."""
+    return digits + " " in document or digits + "|" in document or document.endswith(digits)
+
+
 def _digits(digits: str, conditions, limit):
-    """Typed digits on PostgreSQL, by the index of each document's digit keys (migration
-    0009_search_speed): four digits in a row are a key, and "e" and the last four digits of a
-    word ending in digits another. One statement, two parts of at most ``limit`` each: the
-    customers with a word (a phone, a number) ending in the digits, then any with the digits
-    anywhere; so those ending with them rank first however many merely contain them. For
-    more than four digits the keys narrow the search and the text itself decides (with
-    functions, not operators: a trigram index must not be asked too)."""
+    """Typed digits on PostgreSQL, by the documents' digit keys (migration 0009_search_speed):
+    four digits in a row are a key, and "e" and the last four digits of a word ending in
+    digits another. One statement, two parts of at most ``limit`` each: the customers with a
+    word (a phone, a number) ending in the digits, then any with the digits anywhere; so
+    those ending with them rank first however many merely contain them. For more than four
+    digits the keys narrow the search and the text itself decides (with functions, not
+    operators: the trigram index must not be asked too).
+
+    The digits are written into the SQL (``literal_execute``; they are digits only): each
+    text typed is planned for its own keys, a rare key by the index and a key most customers
+    share by reading rows in order, never by one plan made for every key."""
     starts = sorted({*range(0, len(digits) - DIGIT_KEY + 1, DIGIT_KEY), len(digits) - DIGIT_KEY})
     keys = [digits[i:i + DIGIT_KEY] for i in starts]
-    keyed = func.customer_search_digit_keys(CustomerSearch.document).op("@@")
+
+    def keyed(*wanted):
+        return _DIGIT_KEYS.op("@@")(cast(literal(" & ".join(wanted), literal_execute=True),
+                                         TSQUERY))
+
+    def typed(value):
+        return literal(value, literal_execute=True)
+
     stmt = select(Customer.id, Customer.sort_key).join(
         CustomerSearch, CustomerSearch.customer_id == Customer.id)
     ending = stmt.add_columns(literal(0).label("part")).where(
-        keyed(cast(" & ".join(["e" + keys[-1], *keys]), TSQUERY)),
+        keyed("e" + keys[-1], *keys),
         # a word ends with the digits where a space, a bar or the end follows them
-        func.strpos(func.replace(CustomerSearch.document, "|", " ") + " ", digits + " ") > 0,
+        func.strpos(func.replace(CustomerSearch.document, "|", " ") + " ", typed(digits + " ")) > 0,
         *conditions).limit(limit)
     anywhere = stmt.add_columns(literal(1).label("part")).where(
-        keyed(cast(" & ".join(keys), TSQUERY)),
-        func.strpos(CustomerSearch.document, digits) > 0, *conditions).limit(limit)
+        keyed(*keys), func.strpos(CustomerSearch.document, typed(digits)) > 0,
+        *conditions).limit(limit)
     found: dict[int, tuple] = {}
     for cid, sort_key, part in db.session.execute(_in_one_statement([ending, anywhere])):
         found[cid] = min(found.get(cid, (2,)), (part, sort_key))
@@ -479,10 +512,11 @@ def ranked_ids(q: str, conditions: Iterable = (), limit: int = 50,
     conditions = list(conditions)
     if not q:
         return []
-    first = _first_tier(_exact(q, conditions, limit), _provided(q, conditions, limit), limit)
+    exact, name_prefix = _exact_and_name_prefix(q, conditions, limit)
+    first = _first_tier(exact, _provided(q, conditions, limit), limit)
     if exact_wins and first:
         return first
-    return _beyond_first_tier(q, conditions, limit, first)
+    return _beyond_first_tier(q, conditions, limit, first, name_prefix)
 
 
 def _first_tier(exact: list[int], provided: list[int], limit: int) -> list[int]:
@@ -490,8 +524,10 @@ def _first_tier(exact: list[int], provided: list[int], limit: int) -> list[int]:
     return list(dict.fromkeys(exact[:limit] + provided))[:limit]
 
 
-def _beyond_first_tier(q: str, conditions: list, limit: int, first: list[int]) -> list[int]:
-    """Tiers 1-3 after ``first``, until ``limit`` ids are found."""
+def _beyond_first_tier(q: str, conditions: list, limit: int, first: list[int],
+                       name_prefix: list[int] | None = None) -> list[int]:
+    """Tiers 1-3 after ``first``, until ``limit`` ids are found (tier 1 read already when
+    ``name_prefix`` is given)."""
     result = dict.fromkeys(first)
 
     def add(ids):
@@ -503,7 +539,8 @@ def _beyond_first_tier(q: str, conditions: list, limit: int, first: list[int]) -
     for tier in (_name_prefix, _contains):
         if len(result) >= limit:
             break
-        add(tier(q, conditions, limit))
+        add(name_prefix if tier is _name_prefix and name_prefix is not None
+            else tier(q, conditions, limit))
     if len(result) < min(FUZZY_BELOW, limit):
         add(_fuzzy(q, conditions, limit))
     return list(result)

@@ -107,12 +107,17 @@ class CustomerView(CustomerRecordViews, BaseView):
 
         partial = bool(request.args.get("partial"))
         template = "regulars/customers/_rows.html" if partial else "regulars/customers/list.html"
+        # The rows refreshed as one types name a group or segment only when none match; the
+        # filter form's choices are the whole page's.
         return self.render_template(
             template, page=page, q=q, filters=filters, status=status_arg, kind=filters.kind or "",
             group_id=filters.group_id, sort=sort, desc=desc, params=params, page_url=page_url,
             sort_url=sort_url, with_status=with_status, hidden=hidden,
-            groups=group_service.all_groups(), segments=record_service.all_segments(),
-            tag_names=record_service.suggest_tags("", limit=200),
+            groups=group_service.all_groups()
+            if not partial or (filters.group_id and not page.rows) else [],
+            segments=record_service.all_segments()
+            if not partial or (filters.segment_id and not page.rows) else [],
+            tag_names=[] if partial else record_service.suggest_tags("", limit=200),
             statuses=list(CustomerStatus), kinds=list(CustomerType),
             # The rows refreshed as one types need neither button (each check is a query).
             can_add=not partial and allowed("can_add", "CustomerView"),

@@ -241,6 +241,21 @@ def test_search_as_you_type_answers_the_rows_alone(admin_client, make_customer, 
     assert "<html" not in html and listed_names(page(response)) == ["Olivia Smith"]
 
 
+def test_rows_refreshed_as_one_types_say_which_segment_hides_the_customers(
+        app, admin_client, make_customer):
+    from core.db import db
+    from core.models import Segment
+
+    make_customer(first_name="Paul", last_name="Smith")
+    with app.app_context():
+        segment_id = db.session.query(Segment).filter_by(name="VIP").one().id
+
+    html = admin_client.get(f"/customers/?q=smith&segment={segment_id}&partial=1").get_data(
+        as_text=True)
+
+    assert "No customers match" in html and "segment: VIP" in html
+
+
 def test_list_shows_active_customers_unless_asked(admin_client, make_customer, page):
     make_customer(first_name="Ida", last_name="Idle", status="inactive")
     make_customer(first_name="Amy", last_name="Active")
