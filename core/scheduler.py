@@ -66,8 +66,9 @@ def _enqueue_in_app(app, plugin_name, func, task_name):
                 log.info("Skipping job %s: plugin %s is not active", func.__name__, plugin_name)
                 return None
             try:
-                # The key holds the time it fell due: a clock that fires twice in that second
-                # (or two scheduler processes by mistake) still makes one task.
+                # The key holds the second it fell due in: a clock that fires twice in that
+                # second still makes one task. (Run exactly one scheduler: two would each
+                # enqueue the jobs they fire in different seconds.)
                 with write_transaction():
                     row = tasks.enqueue(task_name, key=f"{task_name}@{utcnow():%Y-%m-%dT%H:%M:%S}")
                     task_id = row.id

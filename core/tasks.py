@@ -240,6 +240,9 @@ def _inactive_plugins(app) -> list[str]:
     return [name for name in host.plugins if name != "core" and not host.is_active(name)]
 
 
+WORKER_LOST = ("WorkerLost: the worker running this task stopped before it finished, on its "
+               "last attempt (the process was killed, ran out of memory or its machine was "
+               "lost).")
 _CLAIMED = (Task.id, Task.name, Task.plugin, Task.args, Task.attempts, Task.max_attempts)
 
 
@@ -252,8 +255,15 @@ def claim(app, worker: str, session: Session | None = None) -> Task | None:
         with write_transaction(session):
             relaxed_commit(session)
             now = utcnow()
+            abandoned = and_(Task.state == "running", Task.locked_until < now)
+            # A task whose worker died on its last attempt (a crash, an out-of-memory kill, a task
+            # that takes its worker down) ends here, instead of taking worker after worker down.
+            session.execute(update(Task).where(abandoned, Task.attempts >= Task.max_attempts)
+                            .values(state="failed", finished_at=now, locked_by=None,
+                                    locked_until=None, last_error=WORKER_LOST)
+                            .execution_options(synchronize_session=False))
             due = or_(and_(Task.state == "queued", Task.run_at <= now),
-                      and_(Task.state == "running", Task.locked_until < now))
+                      and_(abandoned, Task.attempts < Task.max_attempts))
             query = (select(Task.id).where(due).order_by(Task.priority, Task.run_at, Task.id)
                      .limit(1).with_for_update(skip_locked=True))
             inactive = _inactive_plugins(app)
@@ -264,7 +274,7 @@ def claim(app, worker: str, session: Session | None = None) -> Task | None:
                 return None
             claimed = session.execute(
                 update(Task).where(Task.id == task_id, due).values(
-                    state="running", attempts=Task.attempts + 1, locked_by=worker[:120],
+                    state="running", attempts=Task.attempts + 1, locked_by=worker,
                     locked_until=now + timedelta(seconds=_lease_seconds(app)),
                     started_at=now, finished_at=None)
                 .returning(*_CLAIMED)
@@ -357,7 +367,11 @@ def execute(app, row: Task, worker: str, lease: LeaseKeeper | None = None) -> st
                 return _record_failure(app, row, worker, exc)
             finally:
                 db.session.remove()
-            _finish(row.id, worker, state="done", finished_at=utcnow(), last_error=None)
+            try:
+                _finish(row.id, worker, state="done", finished_at=utcnow(), last_error=None)
+            except Exception:  # noqa: BLE001 - the lease runs out and the task runs again
+                log.exception("Task %s (%s) ran, but its outcome could not be recorded",
+                              row.id, row.name)
             return "done"
     finally:
         _current.reset(token)
@@ -365,6 +379,15 @@ def execute(app, row: Task, worker: str, lease: LeaseKeeper | None = None) -> st
 
 
 def _record_failure(app, row: Task, worker: str, exc: Exception) -> str:
+    try:
+        return _record_failure_now(app, row, worker, exc)
+    except Exception:  # noqa: BLE001 - the lease runs out and the task runs again
+        log.exception("Task %s (%s) failed, and the failure could not be recorded", row.id,
+                      row.name)
+        return "queued"
+
+
+def _record_failure_now(app, row: Task, worker: str, exc: Exception) -> str:
     error = _error_text(exc)
     if isinstance(exc, PermanentFailure) or row.attempts >= row.max_attempts:
         log.warning("Task %s (%s) failed for good: %s", row.id, row.name, exc)
@@ -384,7 +407,7 @@ def worker_name() -> str:
 def run_due(app, limit: int | None = None, worker: str | None = None) -> int:
     """Run every task that is due now, one after another, in this process; returns how many
     ran. For tests and one-off scripts; production work goes to ``regulars worker``."""
-    worker = worker or worker_name()
+    worker = (worker or worker_name())[:120]
     count = 0
     while limit is None or count < limit:
         with app.app_context():
@@ -415,7 +438,7 @@ def run_committed() -> None:
     try:
         while _ready.ids:
             task_id = _ready.ids.pop(0)
-            worker = "eager:" + worker_name()
+            worker = ("eager:" + worker_name())[:120]
             row = _claim_one(app, task_id, worker)
             if row is not None:
                 execute(app, row, worker)
@@ -428,7 +451,7 @@ def _claim_one(app, task_id: int, worker: str) -> Task | None:
         now = utcnow()
         claimed = session.execute(
             update(Task).where(Task.id == task_id, Task.state == "queued", Task.run_at <= now)
-            .values(state="running", attempts=Task.attempts + 1, locked_by=worker[:120],
+            .values(state="running", attempts=Task.attempts + 1, locked_by=worker,
                     locked_until=now + timedelta(seconds=_lease_seconds(app)), started_at=now)
             .returning(*_CLAIMED)
             .execution_options(synchronize_session=False)).one_or_none()
@@ -444,7 +467,7 @@ class Worker:
 
     def __init__(self, app, name: str | None = None):
         self.app = app
-        self.name = name or worker_name()
+        self.name = (name or worker_name())[:120]  # as stored in Task.locked_by
         self.stopping = threading.Event()
         self.done = 0
         self._listener = None
@@ -466,13 +489,18 @@ class Worker:
         try:
             refreshed = 0.0
             while not self.stopping.is_set():
-                with self.app.app_context():
-                    if time.monotonic() - refreshed >= 1.0:
-                        # Which plugins are on: a switch elsewhere is seen within a second.
-                        host.refresh(db.session)
-                        db.session.remove()
-                        refreshed = time.monotonic()
-                    row = claim(self.app, self.name)
+                try:
+                    with self.app.app_context():
+                        if time.monotonic() - refreshed >= 1.0:
+                            # Which plugins are on: a switch elsewhere is seen within a second.
+                            host.refresh(db.session)
+                            db.session.remove()
+                            refreshed = time.monotonic()
+                        row = claim(self.app, self.name)
+                except Exception:  # noqa: BLE001 - a locked or lost database: wait, go on
+                    log.exception("Worker %s could not take a task; trying again", self.name)
+                    self._wait(max(poll, 1.0))
+                    continue
                 if row is None:
                     if until_idle:
                         break
@@ -482,9 +510,6 @@ class Worker:
                 self.done += 1
                 if max_tasks is not None and self.done >= max_tasks:
                     break
-        except Exception:
-            log.exception("Worker %s stopped by an error", self.name)
-            raise
         finally:
             lease.close()
             self._close_listener()

@@ -372,6 +372,8 @@ def problems(source: str, field: str, placeholders: dict[str, Placeholder]) -> l
         ast = env.parse(source)
     except TemplateSyntaxError as exc:
         return [_("Line %(line)d: %(problem)s", line=exc.lineno or 1, problem=exc.message)]
+    except RecursionError:
+        return [_("Line 1: the template is nested too deeply to read.")]
     names = set(placeholders)
     roots = {n.split(".")[0] for n in names}
     found: list[tuple[int, str]] = []

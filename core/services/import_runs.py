@@ -138,9 +138,16 @@ def execute(run_id: int) -> None:
     """Do the work of a queued run and record its outcome. Never raises: whatever goes wrong
     ends the run as failed with a sentence for the person who started it."""
     run = db.session.get(ImportRun, run_id)
-    # "running": the worker that had it died, and its task was taken again; the work starts
-    # over (a dry run saves nothing, and an import updates the rows it already wrote).
     if run is None or run.status not in ACTIVE:
+        return
+    if run.status == "running" and not run.dry_run:
+        # The worker doing it died and its task was taken again. Starting over would create
+        # again every row that had no customer number or email to match it by: end the run
+        # and say how far it got (a dry run saves nothing, so it simply starts over).
+        done, total = run.rows_done, run.total_rows or 0
+        db.session.rollback()
+        _write_run(run_id, status="failed", finished_at=utcnow(),
+                   message=_failure_message(False, done, total))
         return
     user_id, token, dry_run = run.user_fk, run.upload_token, run.dry_run
     encoding, key = run.encoding, run.key

@@ -105,6 +105,19 @@ def test_a_jinja_syntax_error_is_refused_with_its_line(admin_client, template_id
     assert stored("shop.receipt") == before
 
 
+def test_a_template_nested_too_deeply_is_refused_not_a_server_error(
+        admin_client, template_id, stored, page, errors_beside):
+    receipt = template_id("shop.receipt")
+    before = stored("shop.receipt")
+
+    response = edit(admin_client, receipt, html="{{ " + "(" * 400 + "1" + ")" * 400 + " }}")
+
+    assert response.status_code == 422
+    assert errors_beside(page(response), "html") == [
+        "Line 1: the template is nested too deeply to read."]
+    assert stored("shop.receipt") == before
+
+
 def test_an_unknown_placeholder_is_refused_with_its_line(admin_client, template_id, stored,
                                                          page, errors_beside):
     receipt = template_id("shop.receipt")

@@ -443,3 +443,24 @@ def test_the_migration_builds_import_run_as_the_model_describes(ctx):
                                 Model.metadata)
 
     assert [d for d in diff if "import_run" in repr(d)] == []
+
+
+def test_an_import_whose_worker_died_is_not_started_over(ctx, users, count_rows):
+    run_id = queue_run(users["Manager"], dry_run=False)
+    set_run(run_id, status="running", rows_done=1, total_rows=3)  # as the dead worker left it
+
+    import_runs.execute(run_id)  # its task, taken again by another worker
+
+    run = load(run_id)
+    assert run.status == "failed"
+    assert "after 1 of 3 rows" in run.message
+    assert count_rows(Customer) == 0  # nothing imported a second time
+
+
+def test_a_dry_run_whose_worker_died_starts_over(ctx, users):
+    run_id = queue_run(users["Manager"])
+    set_run(run_id, status="running", rows_done=1, total_rows=3)
+
+    import_runs.execute(run_id)
+
+    assert (load(run_id).status, load(run_id).created) == ("done", 2)

@@ -233,6 +233,30 @@ def test_a_worker_killed_mid_task_leaves_it_to_be_taken_again_after_its_lease(
     assert kinds.count("slow-start") == 2 and kinds.count("slow-done") == 1
 
 
+def test_a_task_whose_worker_died_on_its_last_attempt_ends_failed(queue_app):
+    from datetime import timedelta
+
+    task_id = enqueue(queue_app, "probe.noop", {"n": 1}, max_attempts=2)
+    with queue_app.app_context():
+        with write_transaction():
+            row = db.session.get(Task, task_id)
+            row.state, row.attempts, row.locked_by = "running", 2, "gone:1"
+            row.locked_until = utcnow() - timedelta(seconds=1)
+
+        assert tasks.run_due(queue_app) == 0
+    row = task_row(queue_app, task_id)
+    assert (row.state, row.locked_by) == ("failed", None)
+    assert row.last_error.startswith("WorkerLost: the worker running this task stopped")
+
+
+def test_a_worker_with_a_long_name_records_what_it_ran(queue_app, workers, probe_log):
+    task_id = enqueue(queue_app, "probe.noop", {"n": 1})
+
+    finish(workers("--until-idle", "--name", "till-" + "x" * 200))
+
+    assert task_row(queue_app, task_id).state == "done"
+
+
 def test_a_running_task_reports_its_progress(queue_app, workers, probe_log):
     task_id = enqueue(queue_app, "probe.slow", {"label": "p", "seconds": 3.0})
     worker = workers("--max-tasks", "1")
