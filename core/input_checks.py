@@ -176,6 +176,8 @@ def check_list_action():
     actions = getattr(view, "actions", None)
     if actions is None or not hasattr(view, "datamodel"):
         return None
+    if not current_app.appbuilder.sm.has_access("can_list", view.class_permission_name):
+        return None  # FAB refuses it; whether a row exists is nobody else's business
     name = request.form.get("action", "")
     if name not in actions:
         abort(400, description=_("This list has no action %(name)s.", name=_printable(name)))

@@ -142,6 +142,13 @@ def test_an_action_on_a_row_id_that_is_not_a_number_is_not_found(admin_client):
     assert response.status_code == 404
 
 
+def test_an_action_post_says_nothing_about_rows_to_someone_not_signed_in(app, users):
+    response = app.test_client().post("/roles/action_post",
+                                      data={"action": "copyrole", "rowid": "999999"})
+
+    assert response.status_code == 302  # to sign in, as for any other page; not 404
+
+
 # -- invisible characters in names and numbers ------------------------------------------------
 
 # Right-to-left override, first-strong isolate, pop isolate, and a C1 control (CSI).
