@@ -577,10 +577,30 @@ def retry(task_id: int) -> Task:
 
 
 def discard(task_id: int) -> Task:
-    """Set a queued or failed task aside: it will not run, and stays listed as discarded."""
-    return _set_state(task_id, ("queued", "failed"),
-                      _l("Only a waiting or failed task can be discarded."),
-                      state="discarded", finished_at=utcnow())
+    """Set a queued or failed task aside: it will not run, and stays listed as discarded. The
+    task's ``when_discarded`` function, if it has one, then records what that means."""
+    row = _set_state(task_id, ("queued", "failed"),
+                     _l("Only a waiting or failed task can be discarded."),
+                     state="discarded", finished_at=utcnow())
+    handler = _discard_handlers.get(row.name)
+    if handler is not None:
+        handler(**(row.args or {}))
+    return row
+
+
+_discard_handlers: dict[str, Callable[..., Any]] = {}
+
+
+def when_discarded(name: str):
+    """Decorate the function to call, with the task's arguments and after the discard has
+    committed, when a person discards a task ``name``: e.g. an email's message then says it
+    will not be sent, instead of "queued" for ever."""
+
+    def register(func):
+        _discard_handlers[name] = func
+        return func
+
+    return register
 
 
 def _set_state(task_id: int, allowed_from: tuple[str, ...], refusal, **values) -> Task:

@@ -30,7 +30,7 @@ from core.errors import NotFound, ValidationError
 from core.models import Activity, Customer, EmailAttachment, EmailMessage, EmailSettings
 from core.services import email_templates as templates
 from core.services import history
-from core.tasks import PermanentFailure, enqueue, task
+from core.tasks import PermanentFailure, enqueue, task, when_discarded
 
 SEND_TASK = "core.email.send"
 SECURITY = ("none", "starttls", "tls")
@@ -375,6 +375,19 @@ def send_task(message_id: int, max_attempts: int = 8) -> None:
     """Hand one stored message to the mail server; retried (by raising) after a temporary
     failure, ended for good after a permanent refusal (5xx) or the last attempt."""
     deliver(message_id, max_attempts)
+
+
+@when_discarded(SEND_TASK)
+def _discarded(message_id: int, **_arguments) -> None:
+    """A person discarded the message's task: it will not go, and says so."""
+    message = db.session.get(EmailMessage, message_id)
+    if message is None or message.status in ("sent", "refused", "failed"):
+        return
+    sent = SimpleNamespace(id=message.id, to_address=message.to_address,
+                           template_key=message.template_key, activity_id=message.activity_id)
+    files = [a.filename for a in message.attachments]
+    _record(sent, files, "failed", message.attempts,
+            _("Discarded on the Background tasks screen; it was not sent."))
 
 
 def deliver(message_id: int, max_attempts: int = 8) -> str:

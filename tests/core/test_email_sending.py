@@ -245,6 +245,25 @@ def test_a_customer_without_an_address_is_recorded_as_not_sent(
     assert (refused["status"], refused["error"]) == ("refused", "Nia Tester1 has no email address.")
 
 
+def test_a_discarded_email_says_it_was_not_sent(app, send, make_customer, message, smtp_server):
+    from core import tasks
+    from core.db import db
+    from core.models.tasks import Task
+
+    app.config["TASKS_EAGER"] = False  # left waiting for a worker
+    message_id = send(**receipt(make_customer(email="alex@example.com")))
+    with app.app_context():
+        task_id = db.session.execute(select(Task.id).where(Task.name == "core.email.send")).scalar()
+
+        tasks.discard(task_id)  # as a manager does on the Background tasks screen
+
+    stored = message(message_id)
+    assert stored["status"] == "failed"
+    assert stored["error"] == "Discarded on the Background tasks screen; it was not sent."
+    assert stored["activity"]["status"] == "failed"
+    assert smtp_server.messages == []
+
+
 def test_an_email_whose_transaction_rolls_back_is_never_sent(app, make_customer, smtp_server,
                                                              count_rows):
     from core.models import EmailMessage
