@@ -256,19 +256,13 @@ def tasks_group():
 @tasks_group.command("list", help="How many tasks are in each state, and the failed ones.")
 @with_appcontext
 def tasks_list():
-    from sqlalchemy import select
-
     from core import tasks
-    from core.db import db
-    from core.models.tasks import Task
 
     table = Table("state", "tasks")
     for state, count in tasks.counts().items():
         table.add_row(state, f"{count:,}")
     console.print(table)
-    failed = db.session.execute(select(Task).where(Task.state == "failed")
-                                .order_by(Task.finished_at.desc()).limit(20)).scalars().all()
-    for row in failed:
+    for row in tasks.listed(("failed",), limit=20):
         first_line = (row.last_error or "").splitlines()[0] if row.last_error else ""
         console.print(f"[red]failed[/red] #{row.id} {escape(row.name)}: {escape(first_line)}")
 

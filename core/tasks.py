@@ -568,6 +568,17 @@ def counts() -> dict[str, int]:
     return {state: int(found.get(state, 0)) for state in STATES}
 
 
+NEEDS_A_LOOK = ("running", "failed", "queued")
+
+
+def listed(states: tuple[str, ...] = NEEDS_A_LOOK, limit: int = 100) -> list[Task]:
+    """Tasks in these states, newest first: by default what needs looking at (running, failed,
+    waiting)."""
+    return list(db.session.execute(
+        select(Task).where(Task.state.in_(states))
+        .order_by(Task.created_at.desc(), Task.id.desc()).limit(limit)).scalars())
+
+
 def retry(task_id: int) -> Task:
     """Give a failed (or discarded) task a new set of attempts, due now."""
     row = _set_state(task_id, ("failed", "discarded"),

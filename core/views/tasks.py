@@ -8,12 +8,9 @@ from flask_appbuilder import BaseView, expose, has_access
 from flask_appbuilder.security.decorators import permission_name
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 
 from core import tasks
-from core.db import db
 from core.errors import NotFound, ValidationError
-from core.models.tasks import Task
 from core.views.common import allowed, int_arg
 
 STATE_LABELS = {
@@ -39,13 +36,7 @@ class TasksView(BaseView):
         state = request.args.get("state", "")
         if state not in tasks.STATES:
             state = ""
-        query = select(Task)
-        if state:
-            query = query.where(Task.state == state)
-        else:  # what needs looking at first: running, failed, then waiting
-            query = query.where(Task.state.in_(("running", "failed", "queued")))
-        rows = db.session.execute(
-            query.order_by(Task.created_at.desc(), Task.id.desc()).limit(PAGE_SIZE)).scalars().all()
+        rows = tasks.listed((state,) if state else tasks.NEEDS_A_LOOK, limit=PAGE_SIZE)
         counts = tasks.counts()
         return self.render_template(
             "regulars/tasks/list.html", rows=rows, counts=counts, state=state,
@@ -76,5 +67,5 @@ class TasksView(BaseView):
         except ValidationError as exc:
             flash(" ".join(str(m) for m in exc.errors.values()), "danger")
         else:
-            flash(message % {"id": pk} if "%(" in message else message, "success")
+            flash(message % {"id": pk}, "success")
         return redirect(url_for("TasksView.list", state=request.form.get("state", "")))
