@@ -62,6 +62,9 @@ WTF_CSRF_ENABLED = True
 WTF_CSRF_TIME_LIMIT = None
 
 BABEL_DEFAULT_LOCALE = "en"
+# The shop's time zone, an IANA name ("Europe/London"): times on screen, "today" for daily jobs
+# (core.sdk.shop_today) and the hours of the scheduler's cron jobs. Stored times are UTC.
+BABEL_DEFAULT_TIMEZONE = "UTC"
 LANGUAGES = {"en": {"flag": "gb", "name": "English"}}
 
 SESSION_COOKIE_HTTPONLY = True

@@ -266,6 +266,10 @@ def _install_request_guards(app: Flask, host: PluginHost) -> None:
             host.refresh(db.session)
         owner = host.owner_of_blueprint(request.blueprint)
         if owner and not host.is_active(owner):
+            if host.is_enabled(owner) and host.needs_upgrade(owner) and not host.plugins[owner].error:
+                from core.views.common import plugin_needs_upgrade
+
+                raise plugin_needs_upgrade(host.plugins[owner])
             abort(404)
 
     from core.input_checks import check_list_action

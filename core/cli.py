@@ -48,16 +48,28 @@ def db_group():
 @db_group.command("upgrade", help="Upgrade the core and every enabled plugin, then sync roles.")
 @with_appcontext
 def db_upgrade():
-    upgraded = upgrade_all()
+    from core.migrate import MigrationError
+
+    try:
+        upgraded = upgrade_all()
+    except MigrationError as exc:
+        raise click.ClickException(str(exc)) from None
     console.print(f"Upgraded: {', '.join(upgraded)}")
 
 
 def upgrade_all() -> list[str]:
+    """Upgrade the core and the plugins (see ``migrate.upgrade``), then tell every running
+    process: a plugin that needed ``regulars db upgrade`` becomes active at once."""
     from core import migrate
-
+    from core.db import db, write_transaction
+    from core.plugins import SETTINGS_KEY
     from core.services import email_templates
+    from core.services.plugins import bump_version
 
     upgraded = migrate.upgrade()
+    with write_transaction():
+        bump_version(SETTINGS_KEY)
+    current_app.extensions["regulars.plugins"].refresh(db.session, force=True)
     sync_permissions()
     email_templates.seed()  # the emails the core and enabled plugins register, for rewording
     return upgraded
@@ -204,6 +216,31 @@ def plugins_disable(name):
     _switch(name, False)
 
 
+@plugins_group.command("new", help="Write a new plugin distribution, regulars-NAME/, ready to "
+                                   "pip install and test: a tab, a customer field in the "
+                                   "plugin's own table, its first migration, tests on the kit.")
+@click.argument("name")
+@click.option("--dir", "parent", type=click.Path(file_okay=False), default=".",
+              show_default=True, help="The folder to write regulars-NAME/ into.")
+@click.option("--label", default=None, help="The name people see (default: from NAME).")
+@click.option("--description", default=None, help="One line on what the plugin does.")
+def plugins_new(name, parent, label, description):
+    from core import scaffold
+
+    try:
+        path = scaffold.create(name, parent, label=label, description=description)
+    except scaffold.ScaffoldError as exc:
+        raise click.ClickException(str(exc)) from exc
+    console.print(f"Wrote the plugin [bold]{escape(name)}[/bold] to {escape(str(path))}")
+    console.print(f"Next:  cd {escape(str(path))} && pip install -e . && regulars db upgrade"
+                  " && pytest", soft_wrap=True)
+
+
+# `regulars plugin new NAME` reads better; the same commands as `regulars plugins ...`.
+plugin_alias = click.Group("plugin", commands=plugins_group.commands, hidden=True,
+                           help=plugins_group.help)
+
+
 # -- scheduler ------------------------------------------------------------------------------
 
 
@@ -330,7 +367,8 @@ def customers_group():
 @click.option("--map", "maps", multiple=True, metavar="COLUMN=FIELD",
               help="Map a column to a field (repeatable): a customer field (first_name, email, "
                    "phone...), name, address.line1/line2/city/region/postal_code/country, "
-                   "shipping.*, phone.mobile/home/work/other, tags or notes; COLUMN= skips it. "
+                   "shipping.*, phone.mobile/home/work/other, tags, notes or a plugin's field "
+                   "(hello_greeting...); COLUMN= skips it. "
                    "The other columns are mapped from the headers (exports of Shopify, Square, "
                    "WooCommerce, Lightspeed, Vend, Odoo and ERPNext are recognised).")
 @click.option("--encoding", default="auto", help="auto (UTF-8, else Windows-1252), utf-8, cp1252...")
@@ -420,8 +458,8 @@ def hook_docs(check):
     console.print("docs/plugins.md is up to date." if not changed else "docs/plugins.md rewritten.")
 
 
-COMMANDS = [db_group, create_admin, demo, setup, plugins_group, scheduler_command, worker_command,
-            tasks_group, hook_docs, keys_group, search_group]
+COMMANDS = [db_group, create_admin, demo, setup, plugins_group, plugin_alias, scheduler_command,
+            worker_command, tasks_group, hook_docs, keys_group, search_group]
 COMMANDS.append(customers_group)
 for _command in COMMANDS:
     main.add_command(_command)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import contextlib
+import warnings
 from contextvars import ContextVar
 from datetime import datetime, timezone
 from decimal import Context, Decimal, InvalidOperation
@@ -12,8 +13,10 @@ from flask_appbuilder import Model as FabModel
 from flask_appbuilder.models.sqla.base import SQLA
 from sqlalchemy import event, func, literal, text, types
 from sqlalchemy.engine import Engine
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import scoped_session
 from sqlalchemy.sql import ClauseElement, operators
+from sqlalchemy.sql.functions import FunctionElement
 
 db = SQLA()
 
@@ -48,6 +51,8 @@ def record_id(value) -> int | None:
 
 
 def utcnow() -> datetime:
+    """Now in UTC, as every time is stored: a naive datetime (no tzinfo). For the shop's own
+    time and date, see ``core.sdk.shop_now`` and ``shop_today``."""
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
@@ -209,6 +214,33 @@ def exact_sum(column):
                          type_=expression.type)
 
 
+class month_day(FunctionElement):
+    """A date column's month and day as one integer, ``month * 100 + day`` (March 7th is 307),
+    whatever the year: for birthdays and anniversaries. The SQL is written out the same way
+    every time (no bound parameters), so the expression index of migration 0010 serves it."""
+
+    type = types.Integer()
+    name = "month_day"
+    inherit_cache = True
+
+
+# SQLite cannot reflect an expression index, and says so each time a tool reads the customer
+# table's indexes (an autogenerate comparison, a test); this one is known and expected.
+warnings.filterwarnings("ignore", message=r".*expression-based index '?ix_customer_birthday")
+
+
+@compiles(month_day, "sqlite")
+def _month_day_sqlite(element, compiler, **kw):
+    return f"CAST(strftime('%m%d', {compiler.process(element.clauses, **kw)}) AS INTEGER)"
+
+
+@compiles(month_day, "postgresql")
+def _month_day_postgresql(element, compiler, **kw):
+    column = compiler.process(element.clauses, **kw)
+    # EXTRACT from a date is IMMUTABLE, so PostgreSQL can index it (to_char is not).
+    return f"CAST(EXTRACT(MONTH FROM {column}) * 100 + EXTRACT(DAY FROM {column}) AS INTEGER)"
+
+
 def is_sqlite(bind=None) -> bool:
     bind = bind or db.session.get_bind()
     return bind.dialect.name == "sqlite"
@@ -241,17 +273,54 @@ def _sqlite_begin(conn):
         conn.exec_driver_sql(f"BEGIN {_begin_mode.get()}")
 
 
+_WRITE_DEPTH = "regulars.write_depth"  # session.info: write_transaction blocks open on it
+
+
+def _own_session(session=None):
+    session = session or db.session
+    if isinstance(session, scoped_session):
+        session = session()
+    return session
+
+
+def in_write_transaction(session=None) -> bool:
+    """Whether a ``write_transaction`` is open on this session (the request's, by default)."""
+    return _own_session(session).info.get(_WRITE_DEPTH, 0) > 0
+
+
 @contextlib.contextmanager
-def write_transaction(session=None):
+def write_transaction(session=None, *, savepoint: bool = True):
     """One service call, one transaction: commit on success, roll back on any error.
+
+    Nested use joins the outer transaction: only the outermost block commits, and an error
+    that leaves the outermost block rolls everything back. A nested block runs in a SAVEPOINT
+    (``savepoint=False``: without one), so when its error is caught inside the outer block,
+    its own writes are undone and the outer block's stay, to commit or roll back as a whole.
+    The sdk's ``record_activity``, ``send_email`` and ``enqueue`` follow the same rule: inside
+    a service's ``write_transaction`` they join it; called where none is open (a view, a
+    job, a task) they commit on their own.
+
+    The outermost block first ends a read-only transaction the request may have opened (its
+    reads were of the database as it was), so the write starts fresh; writes already pending
+    in the session are carried into it and commit with it.
 
     On SQLite the transaction starts with BEGIN IMMEDIATE, so a read-then-write cannot be
     overtaken by another writer between its read and its write. On PostgreSQL services take
     row locks or use conditional updates where two tills can race.
     """
-    session = session or db.session
-    if isinstance(session, scoped_session):
-        session = session()
+    session = _own_session(session)
+    depth = session.info.get(_WRITE_DEPTH, 0)
+    if depth:
+        session.info[_WRITE_DEPTH] = depth + 1
+        try:
+            if savepoint:
+                with session.begin_nested():
+                    yield session
+            else:
+                yield session
+        finally:
+            session.info[_WRITE_DEPTH] = depth
+        return
     if session.in_transaction() and not (session.new or session.dirty or session.deleted):
         # End the read-only transaction the request may have opened, so ours starts fresh.
         session.commit()
@@ -261,12 +330,15 @@ def write_transaction(session=None):
             session.connection()
         finally:
             _begin_mode.reset(token)
+    session.info[_WRITE_DEPTH] = 1
     try:
         yield session
         session.commit()
     except BaseException:
         session.rollback()
         raise
+    finally:
+        session.info.pop(_WRITE_DEPTH, None)
     from core import tasks
 
     tasks.run_committed()  # TASKS_EAGER only: the tasks this transaction enqueued

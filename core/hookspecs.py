@@ -182,9 +182,38 @@ def customer_summary(customer):
 
 
 @hookspec
+def customer_fields():
+    """Return ``CustomerField`` objects (or one): fields of the customer record kept in this
+    plugin's own table, which the core carries like its own fields, with no other hook: the
+    add/edit form (in the field's ``section``, the stored value filled in, an error beside
+    it), the customer API (GET answers them, null when empty; POST and PUT accept them; a bad
+    value answers 422 naming the field) and its OpenAPI, the CSV export of the customer list
+    and the CSV import (a column headed like the field's name or label maps to it), the
+    data-portability export (beside the core's fields), the merge screen (a choice between the
+    two records' values; the merged record keeps none) and erasure (``personal`` fields are
+    cleared). Values are checked by the field's ``type``, ``required``, ``max_length`` and
+    ``choices`` before anything is stored; see ``CustomerField`` for storage (``column=`` or
+    ``get``/``set``).
+
+    Called often (every form, API answer, export and import), so build the objects and
+    return them; query nothing here. Merge, erasure and the data-portability export ask
+    disabled plugins too; everything else asks the active ones only.
+
+    Example::
+
+        @hookimpl
+        def customer_fields():
+            return CustomerField(name="hello_greeting", label=_l("Preferred greeting"),
+                                 column=Greeting.text, max_length=60, section="Basic")
+    """
+
+
+@hookspec
 def customer_form_fields(kind):
     """Return ``FormField`` objects to add to the customer form; ``kind`` is ``"add"`` or
-    ``"edit"``.
+    ``"edit"``. For a field that simply holds a value of the customer, return a
+    ``CustomerField`` from ``customer_fields`` instead: it reaches the API, the import and
+    export and the merge screen too. This hook is for what only a form can ask.
 
     ``field`` is an unbound WTForms field; ``section`` names the panel it appears in ("Basic",
     "Contact", "Status", or a new one). Prefix the name with your plugin's name: a field named
@@ -233,6 +262,75 @@ def customer_form_saved(customer, data):
     """
 
 
+# -- the customer list and the merge screen --------------------------------------------------
+
+
+@hookspec
+def customer_list_columns():
+    """Return ``ListColumn`` objects (or one): columns this plugin adds to the customer list,
+    after the core's columns, sorted by ``order``.
+
+    Called on every list request (keep it cheap: no query here). Each column's
+    ``values(customer_ids)`` is then called once per page with the ids shown and returns
+    ``{customer_id: text}``: one query for the page, never one per row. Ids left out show
+    empty. A ``values`` (or this hook) that raises is logged and its column shows empty; the
+    list still answers. Like the core's optional columns, a plugin's column is hidden at
+    phone width and can be switched off in the list's Columns menu.
+
+    Example::
+
+        @hookimpl
+        def customer_list_columns():
+            return ListColumn(key="hello_greeting", label=_l("Greeting"),
+                              values=services.greetings_of)  # {id: text} in one query
+    """
+
+
+@hookspec
+def customer_list_filters():
+    """Return ``ListFilter`` objects (or one): filters this plugin adds to the customer list,
+    offered as drop-downs beside its status, type, group and segment filters.
+
+    The chosen value travels in the list's URL under the filter's ``key``
+    (``/customers/?hello_greeted=yes``), so the Next/Previous links, the sort links, the CSV
+    export of the list and the list API (``GET /api/v1/customers/?hello_greeted=yes``) keep
+    it. ``apply(value)`` returns a SELECT of customer ids; the core adds
+    ``Customer.id IN (that SELECT)`` to the list's query. A value not among ``choices`` is
+    refused with a message (400 on the screen and the export, 422 in the API), never a
+    server error; so is a value whose ``apply`` raises (the error is logged).
+
+    Example::
+
+        @hookimpl
+        def customer_list_filters():
+            return ListFilter(key="hello_greeted", label=_l("Greeting"),
+                              choices=[("yes", _l("Has a greeting"))],
+                              apply=lambda value: select(Greeting.customer_id))
+    """
+
+
+@hookspec
+def merge_panels(survivor, merged):
+    """Return ``MergePanel`` objects (or one) for the merge screen of ``survivor`` (the record
+    kept) and ``merged`` (the one merged away): what the merge will do with this plugin's
+    data, before anyone confirms it.
+
+    Called for every plugin whose tables exist, enabled or not, since a disabled plugin's
+    data is merged too (``customer_merging``). Only read here; the merge itself happens in
+    ``customer_merging``. Titles, rows and text are shown as plain text, escaped. A plugin
+    that raises is logged, and its panel says it could not be shown; the merge screen still
+    works.
+
+    Example::
+
+        @hookimpl
+        def merge_panels(survivor, merged):
+            return MergePanel(title=_("Greetings"),
+                              rows=[(_("Greeting"), greeting_of(survivor), greeting_of(merged))],
+                              text=_("The kept customer's greeting stays."))
+    """
+
+
 # -- customer life cycle (after commit) -------------------------------------------------------
 
 
@@ -255,7 +353,8 @@ def customer_created(customer):
 @hookspec
 def customer_updated(customer, changes):
     """``customer`` was changed, and the transaction committed. ``changes`` maps each changed
-    core field's name to ``(old, new)``. Not called when nothing changed.
+    field's name (the core's, and the plugins' ``CustomerField`` names) to ``(old, new)``.
+    Not called when nothing changed.
 
     Return value ignored; exceptions are logged and isolated as in ``customer_created``.
 
@@ -307,6 +406,10 @@ def customer_merging(survivor, merged, actor):
     every row and keeps ``merged`` only as a pointer. Raise ``ValidationError`` to refuse the
     merge (for example when two open loyalty accounts cannot be combined). Return value ignored.
 
+    Called on every plugin that is installed and whose tables exist, **enabled or not**: a
+    disabled plugin's rows follow the customer too. While a plugin whose tables exist cannot
+    run (it fails to load, or waits for ``regulars db upgrade``), merges are refused, naming it.
+
     Example::
 
         @hookimpl
@@ -321,6 +424,10 @@ def customer_erasing(customer, actor):
     the erasure's transaction. Keep what the law requires (an invoice keeps its totals, not the
     name). Raise ``ValidationError`` to refuse. Return value ignored.
 
+    Called on every plugin that is installed and whose tables exist, **enabled or not**. While
+    a plugin whose tables exist cannot run (it fails to load, or waits for ``regulars db
+    upgrade``), erasures are refused, naming it.
+
     Example::
 
         @hookimpl
@@ -332,7 +439,12 @@ def customer_erasing(customer, actor):
 @hookspec
 def customer_export(customer):
     """Return this plugin's section of the customer's data-portability export: a
-    ``(section_name, data)`` pair whose data is JSON-serialisable (Decimals as strings).
+    ``(section_name, data)`` pair whose data is JSON-serialisable (Decimals as strings). It
+    lands in the export under ``"plugins"``: ``{"plugins": {section_name: data}}``.
+
+    Called on every plugin that is installed and whose tables exist, **enabled or not**. A
+    plugin that raises, or that cannot run while its tables exist, appears under its name as
+    ``{"error": "..."}`` instead, and the rest of the export goes out.
 
     Example::
 
@@ -353,6 +465,42 @@ def search_providers():
         @hookimpl
         def search_providers():
             return SearchProvider(label="Loyalty card", lookup=customers_by_card)
+    """
+
+
+# -- the plugin itself -----------------------------------------------------------------------
+
+
+@hookspec
+def plugin_enabled(name):
+    """The plugin ``name`` was switched on (on the Plugins page or with ``regulars plugins
+    enable``): its migrations are upgraded and the change committed. Called after the commit on
+    every active plugin, the one switched on included, each on its own: one that raises is
+    logged and the others still hear it. Not called when the plugin was on already, nor at
+    start-up (use ``startup`` for that).
+
+    Example::
+
+        @hookimpl
+        def plugin_enabled(name):
+            if name == "hello":
+                log.info("Hello is on")
+    """
+
+
+@hookspec
+def plugin_disabled(name):
+    """The plugin ``name`` was switched off (on the Plugins page or with ``regulars plugins
+    disable``), and the change committed. Called after the commit on every plugin still active
+    and on the one switched off, so it can tidy up (its data stays: a disabled plugin is hidden,
+    not absent), each on its own: one that raises is logged and the others still hear it.
+
+    Example::
+
+        @hookimpl
+        def plugin_disabled(name):
+            if name == "hello":
+                log.info("Hello is off")
     """
 
 

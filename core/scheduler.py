@@ -80,8 +80,14 @@ def _enqueue_in_app(app, plugin_name, func, task_name):
 
 
 def build(app, blocking: bool = False):
-    """A scheduler holding every active-or-enabled plugin's jobs (not started)."""
-    scheduler = BlockingScheduler() if blocking else BackgroundScheduler(daemon=True)
+    """A scheduler holding every active-or-enabled plugin's jobs (not started). Its triggers
+    keep the shop's time (``BABEL_DEFAULT_TIMEZONE``): a job at ``hour=7`` runs at seven in
+    the shop, whatever the server's own zone."""
+    from core.shop_time import shop_timezone
+
+    zone = shop_timezone(app)
+    scheduler = BlockingScheduler(timezone=zone) if blocking else \
+        BackgroundScheduler(daemon=True, timezone=zone)
     host = app.extensions["regulars.plugins"]
     with app.app_context():
         for impl in host.pm.hook.register_jobs.get_hookimpls():

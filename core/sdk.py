@@ -1,9 +1,56 @@
 """The stable surface for plugin authors. A plugin imports from here and from its own modules;
-everything else in ``core`` may change without notice.
+everything else in ``core`` may change without notice. Everything importable:
 
-    from core.sdk import hookimpl, PluginInfo, Tab, Action, Badge, SummaryItem, FormField
-    from core.sdk import JsonApi  # the base of a plugin's REST API
-    from core.sdk import task, enqueue, task_progress, PermanentFailure  # background tasks
+Declaring a plugin
+    ``PluginInfo``, ``hookimpl``, ``plugin_host``, ``plugin_settings``
+The customer overview and form
+    ``Tab``, ``Action``, ``Badge``, ``SummaryItem``, ``FormField``, ``CustomerField``,
+    ``customer_url``
+The customer list, the merge screen and the search
+    ``ListColumn``, ``ListFilter``, ``MergePanel``, ``SearchProvider``
+Reading customers
+    ``get_customer``, ``find_customers``, ``count_customers``, ``iter_customers``
+Writing to a customer's record and reaching them
+    ``record_activity``, ``send_email``, ``Attachment``, ``EmailTemplateDefault``,
+    ``Placeholder``
+Transactions and errors
+    ``write_transaction``, ``ValidationError``, ``NotFound``
+Background work
+    ``task``, ``enqueue``, ``task_progress``, ``PermanentFailure``
+Who is acting, and when
+    ``current_actor``, ``shop_now``, ``shop_today``, ``shop_day_bounds``, ``to_shop_time``,
+    ``utcnow``
+Your tables
+    ``Model``, ``db``, ``Money``, ``Rate``, ``exact_sum``
+Your REST API
+    ``JsonApi``
+
+::
+
+    from core.sdk import hookimpl, PluginInfo, Tab, Action, Badge, find_customers, shop_today
+
+**Customers** (from ``get_customer``, ``find_customers``, ``iter_customers`` and the hooks) are
+for reading. These attributes are stable: ``id``, ``number``, ``kind`` ("individual" or
+"business"), ``display_name``, ``first_name``, ``last_name``, ``company_name``, ``email``,
+``phone``, ``date_of_birth`` (a date or None), ``status`` ("active" or "inactive"),
+``is_active``, ``segment_id`` and ``segment`` (``segment.name``), ``groups`` (each with
+``id`` and ``name``), ``language``, ``currency``, ``contact_email``, ``contact_sms``,
+``contact_phone``, ``contact_post`` (what the customer agreed to be contacted by),
+``created_at``, ``updated_at``, ``merged_into_id`` (set on a record merged into another) and
+``erased_at`` (set once its personal data was erased); times are UTC. Anything else on the
+object may change. Change a customer through the core (the form, the API, your
+``CustomerField``), never by setting attributes.
+
+**Transactions**, one rule: a service call is one ``write_transaction``. ``record_activity``,
+``send_email`` and ``enqueue`` called where no write transaction is open (a view, a job, a
+task) commit on their own; called inside one (your service's ``with write_transaction():``, or
+a hook the core calls inside its own, such as ``customer_merging``) they join it, and commit
+or roll back with it. ``write_transaction`` inside another joins it too: only the outermost
+commits.
+
+**Time**: stored times are UTC (naive datetimes, as ``utcnow()`` gives them). The shop's
+time zone is the setting ``BABEL_DEFAULT_TIMEZONE``; "today" for a daily job, or for anyone
+in the shop, is ``shop_today()``, and the scheduler's cron hours are the shop's.
 """
 
 from __future__ import annotations
@@ -14,12 +61,14 @@ from typing import Any
 from flask import current_app
 from pluggy import HookimplMarker
 
+from core.actor import current_actor
 from core.api.base import JsonApi
 from core.db import Model, Money, Rate, db, exact_sum, utcnow, write_transaction
 from core.errors import NotFound, ValidationError
 from core.plugins import PluginInfo
 from core.services.email import Attachment
 from core.services.email_templates import EmailTemplateDefault, Placeholder
+from core.shop_time import shop_day_bounds, shop_now, shop_today, to_shop_time
 from core.tasks import PermanentFailure, enqueue, task, task_progress
 
 hookimpl = HookimplMarker("regulars")
@@ -85,6 +134,158 @@ class FormField:
 
 
 @dataclasses.dataclass(frozen=True)
+class CustomerField:
+    """A field a plugin adds to the customer record, kept in the plugin's own table, that the
+    core carries like one of its own: on the add/edit form (in ``section``, with its stored
+    value, the error beside it), in the customer API (answered by GET, one and many; accepted
+    by POST and PUT; a bad value answers 422 naming it; described in the OpenAPI), as a column
+    of the customer list's CSV export and of the CSV import (a column headed like its ``name``
+    or ``label`` maps to it by itself), in the data-portability export (beside the core's
+    fields in ``"customer"``), on the merge screen (a choice between the two values) and in
+    erasure. Return it from the ``customer_fields`` hook::
+
+        CustomerField(name="hello_greeting", label=_l("Preferred greeting"),
+                      column=Greeting.text, max_length=60, section="Basic")
+
+    ``name``: its name on the form, in the API, the audit trail and the import's choices;
+    lower-case letters, digits and _, starting with your plugin's name (a name the core uses
+    is refused, and the field left out with a warning in the log).
+    ``label``: what people read (form, CSV header, merge screen); use ``lazy_gettext``.
+    ``type`` and the value it holds (None is always "no value"):
+
+    * ``"string"`` (one line; spaces tidied) and ``"text"`` (several lines): ``str``;
+    * ``"integer"``: ``int``; ``"decimal"``: ``Decimal`` (sent as a JSON number or string,
+      answered as a string; a ``Money`` or ``Numeric(p, s)`` column's places and range are
+      checked); ``"boolean"``: ``bool`` (a CSV cell may say yes/no, true/false, 1/0);
+    * ``"date"``: ``datetime.date`` (``YYYY-MM-DD`` in the API and files);
+    * ``"choice"``: one of the values of ``choices``, ``[(value, label), ...]`` (or a
+      function returning them); stored and sent as the value's text.
+
+    ``max_length`` (string and text; defaults to a ``String(n)`` column's length),
+    ``required`` (refused empty; the API refuses a new customer without it), ``choices``:
+    checked before anything is stored; a bad value raises ``ValidationError({name: message})``.
+    ``section``: the panel of the form ("Basic", "Business profile", "Addresses & contacts",
+    "Identity", "Preferences", "Segment & tags"; any other name goes under "More").
+    ``description``: help shown under the field and in the OpenAPI.
+
+    Storage, one of:
+
+    * ``column``: a mapped attribute of your model that has one row per customer, keyed by its
+      ``customer_id`` column (``column=Greeting.text``). The core reads it (for a list, one
+      query per table for the whole page), inserts the row with the first value, updates it,
+      and deletes it when the value is emptied. Several fields may share one model: its row
+      goes when all of them are empty, so give such columns ``nullable=True``; its other
+      columns need defaults.
+    * ``get(customer) -> value`` and ``set(customer, value)``: your own functions. ``set`` gets
+      the checked value (None to clear), runs inside the save's transaction (never commit) and
+      may raise ``ValidationError({name: message})`` to refuse the whole save.
+
+    ``personal`` (default True): cleared when the customer is erased (the ``column=`` row
+    deleted, or ``set(customer, None)``), and its values scrubbed from the audit trail.
+
+    Merge and erasure reach the fields of disabled plugins too (their data is still held);
+    the form, the API, the OpenAPI, the CSV import and export show the active plugins' only.
+    On a merge the person picks one of the two values (the survivor's by default, the other
+    one when the survivor has none); your ``customer_merging`` still runs and sees both
+    records as they were, and after it the survivor holds the chosen value and the merged
+    record none (its ``column=`` row deleted; ``set(merged, None)`` for get/set fields). A change of a field is a change of the customer: it is written
+    to the audit trail and named in ``customer_updated``'s ``changes``.
+    """
+
+    name: str
+    label: str
+    type: str = "string"
+    column: Any = None
+    get: Any = None
+    set: Any = None
+    section: str = "Other"
+    description: str = ""
+    required: bool = False
+    max_length: int | None = None
+    choices: Any = None
+    personal: bool = True
+
+
+@dataclasses.dataclass(frozen=True)
+class ListColumn:
+    """A column of the customer list, shown after the core's columns (sorted by ``order``,
+    then ``label``).
+
+    ``values(customer_ids) -> {customer_id: text}`` is called once per page shown, with the
+    ids of that page's customers (at most 100): answer them with one query, never one per row.
+    An id missing from the answer shows an empty cell; a value that is not text is shown with
+    ``str()`` (None as empty) and always escaped. If ``values`` raises, the error is logged
+    and the column shows empty: the list never fails because of a plugin.
+
+    ``key``: lower-case letters, digits and ``_``, starting with your plugin's name
+    (``hello_greeting``); it names the column in the list's Columns menu. Like the core's
+    optional columns, a plugin's column is hidden at phone width and can be switched off
+    in the Columns menu::
+
+        def greetings_of(customer_ids):
+            rows = db.session.execute(select(Greeting.customer_id, Greeting.text)
+                                      .where(Greeting.customer_id.in_(customer_ids)))
+            return dict(rows.all())
+
+        ListColumn(key="hello_greeting", label=_l("Greeting"), values=greetings_of)
+    """
+
+    key: str
+    label: str
+    values: Any
+    order: int = 100
+
+
+@dataclasses.dataclass(frozen=True)
+class ListFilter:
+    """A filter of the customer list, offered beside its status, type, group and segment
+    filters as a drop-down of ``choices``.
+
+    ``choices``: ``[(value, label), ...]`` (or a function returning them, asked on each list
+    request). ``apply(value)`` is called with one of the values (as text) and returns a
+    SELECT of the matching customers' ids; the list adds ``Customer.id IN (that SELECT)`` to
+    its own conditions, so it combines with the search box, the other filters, the sort, the
+    Next/Previous links and the CSV export of the list. Never return customers themselves
+    or run the query: the list counts and pages it.
+
+    ``key``: the filter's query-string parameter (``/customers/?hello_greeted=yes``):
+    lower-case letters, digits and ``_``, starting with your plugin's name. A value that is
+    not among ``choices`` is refused with a message (400 on the screen, 422 in the API).
+
+    ``narrow``: True (the default) when the filter picks a small share of the customers (the
+    list sorts just those); set False for one most customers pass (the list then walks its
+    sort index, the faster way for a wide set)::
+
+        ListFilter(key="hello_greeted", label=_l("Greeting"),
+                   choices=[("yes", _l("Has a greeting"))],
+                   apply=lambda value: select(Greeting.customer_id))
+    """
+
+    key: str
+    label: str
+    choices: Any
+    apply: Any
+    narrow: bool = True
+
+
+@dataclasses.dataclass(frozen=True)
+class MergePanel:
+    """A panel on the merge screen saying what the merge will do with this plugin's data of
+    the two customers, before anyone confirms it.
+
+    ``rows``: ``(label, survivor_value, merged_value)`` triples, shown as a small table (None
+    shows as empty); ``text``: a sentence under them ("The survivor's
+    greeting is kept; the other is noted on their timeline."). Everything is shown as plain
+    text, escaped (never HTML). Panels are sorted by ``order``, then ``title``.
+    """
+
+    title: str
+    rows: Any = ()
+    text: str = ""
+    order: int = 100
+
+
+@dataclasses.dataclass(frozen=True)
 class SearchProvider:
     """Something more the customer search finds customers by. ``lookup(query, limit)`` returns
     matching customer ids, best first; it is asked only for queries of ``min_length`` or more."""
@@ -112,34 +313,149 @@ def plugin_settings(name: str) -> dict:
 
 
 def get_customer(customer_id: int):
-    """The customer with this id, or NotFound."""
+    """The customer with this id, whatever their status (merged and erased ones too), or
+    NotFound. A merged record's ``merged_into_id`` names the one it lives on in."""
     from core.services import customers
 
     return customers.get(customer_id)
 
 
-def record_activity(customer, kind: str, subject: str = "", body: str = "", **kwargs):
-    """Add an entry to the customer's Activity timeline, inside the caller's transaction.
+def find_customers(ids=None, *, birthday_between=None, born_between=None, segment=None,
+                   group=None, status="active", created_since=None, updated_since=None,
+                   include_merged: bool = False, include_erased: bool = False,
+                   order_by: str = "id", limit: int | None = None) -> list:
+    """The customers that match every filter given, as a list (see the module's docstring for
+    what a customer offers). For many customers use ``iter_customers``; to know how many,
+    ``count_customers``.
 
-    ``kind``: note, call, email, sms, task, payment, points, document or system. Keyword
-    arguments: ``actor``, ``direction`` ("in"/"out"), ``occurred_at``, ``source`` (your plugin's
-    name), ``ref_type``/``ref_id`` (what it is about, e.g. "invoice", 42) and ``data`` (a dict)::
+    ``ids``: only these customer ids. ``birthday_between``: a ``(start, end)`` pair of dates,
+    both included, matched on the month and day whatever the year: ``(date(2025, 12, 28),
+    date(2026, 1, 3))`` runs over the New Year; someone born on 29 February has their birthday
+    on 28 February in a year without one. ``born_between``: a ``(start, end)`` pair of dates of
+    birth (either may be None for no bound). ``segment``, ``group``: the id or the name of a
+    segment or of a (static) group. ``status``: "active" (the default), "inactive" or None
+    for both. ``created_since``, ``updated_since``: a datetime (UTC when naive) or a date
+    (from the start of that day in the shop). ``include_merged``, ``include_erased``: merged
+    records (which live on in another) and erased ones (whose personal data is gone) are left
+    out unless you ask for them.
+
+    ``order_by``: "id" (the default), "number", "name", "created_at", "updated_at" or
+    "date_of_birth"; put "-" before it for the other way round (``"-created_at"``: newest
+    first); ties are broken by id. ``limit``: at most that many.
+
+    A filter value that cannot be used (a status or an order that does not exist, a segment
+    or group no one has, something that is not a date) raises ``ValidationError`` naming the
+    argument: ``{"segment": "There is no segment 'Gold'."}``. A daily birthday job::
+
+        for customer in find_customers(birthday_between=(shop_today(), shop_today())):
+            send_email(template="hello.birthday", customer=customer)
+    """
+    from core.services import customer_queries
+
+    return customer_queries.find(
+        ids=ids, birthday_between=birthday_between, born_between=born_between,
+        segment=segment, group=group, status=status, created_since=created_since,
+        updated_since=updated_since, include_merged=include_merged,
+        include_erased=include_erased, order_by=order_by, limit=limit)
+
+
+def count_customers(ids=None, *, birthday_between=None, born_between=None, segment=None,
+                    group=None, status="active", created_since=None, updated_since=None,
+                    include_merged: bool = False, include_erased: bool = False) -> int:
+    """How many customers ``find_customers`` would find with these filters (one COUNT)."""
+    from core.services import customer_queries
+
+    return customer_queries.count(
+        ids=ids, birthday_between=birthday_between, born_between=born_between,
+        segment=segment, group=group, status=status, created_since=created_since,
+        updated_since=updated_since, include_merged=include_merged,
+        include_erased=include_erased)
+
+
+def iter_customers(batch_size: int = 1000, *, ids=None, birthday_between=None,
+                   born_between=None, segment=None, group=None, status="active",
+                   created_since=None, updated_since=None, include_merged: bool = False,
+                   include_erased: bool = False):
+    """The customers ``find_customers`` would find, in lists of at most ``batch_size`` (1 to
+    10,000), by id. Each batch is one query that starts after the last id of the batch before,
+    so memory and time per batch stay the same however many customers there are. The filters
+    are checked at once (ValidationError before the first batch). Commit each batch's work as
+    you go, so a job that stops halfway keeps what it did::
+
+        for batch in iter_customers(segment="VIP"):
+            with write_transaction():
+                for customer in batch:
+                    record_activity(customer, "system", "Checked for the VIP review",
+                                    source="vipreview")
+    """
+    from core.services import customer_queries
+
+    return customer_queries.batches(
+        batch_size=batch_size, ids=ids, birthday_between=birthday_between,
+        born_between=born_between, segment=segment, group=group, status=status,
+        created_since=created_since, updated_since=updated_since,
+        include_merged=include_merged, include_erased=include_erased)
+
+
+_ACTING_NOW = object()  # record_activity's default actor: whoever is acting now
+
+
+def record_activity(customer, kind: str, subject: str = "", body: str = "", *,
+                    actor=_ACTING_NOW, direction: str | None = None, occurred_at=None,
+                    source: str = "core", ref_type: str | None = None, ref_id=None,
+                    data: dict | None = None):
+    """Add an entry to the customer's Activity timeline; returns it.
+
+    Transactions: inside a ``write_transaction`` (yours, or the core's around a hook such as
+    ``customer_merging``) the entry joins it and is kept only if it commits; called where none
+    is open (a quick-action view, a job, a task) it commits on its own.
+
+    ``customer``: a customer or its id. ``subject``: the headline (at most 200 characters);
+    ``body``: plain text under it (line breaks kept). ``actor``: the user who did it, by
+    default the one acting now (``current_actor()``; None: "System"). ``direction``: "in" or
+    "out" (calls, emails, SMS). ``occurred_at``: when (UTC), by default now. ``source``: your
+    plugin's name, shown as "via <source>". ``ref_type``/``ref_id``: what it is about ("sale",
+    42); ``data``: a small dict of JSON values for your own use.
+
+    ``kind``, one of these, each with its icon and label on the tab (and a filter by kind)::
+
+        note      Note      a remark about the customer
+        call      Call      a phone call (with direction)
+        email     Email     an email (core: with its sending status, from send_email)
+        sms       SMS       a text message (with direction)
+        task      Task      something to do or done for the customer
+        payment   Payment   money paid or refunded
+        points    Points    loyalty points earned or spent
+        document  Document  a document made or received (invoice, contract)
+        system    System    something the software did (a merge, a recompute)
+
+    Every kind shows alike: icon and label (and "incoming"/"outgoing" with a direction), the
+    subject in bold, the body below it, who (or "System") and when, and "via <source>". A kind
+    not listed raises ValidationError ``{"kind": ...}``; text is always escaped, never HTML::
 
         record_activity(customer, "points", "Earned 120 points", source="loyalty",
                         ref_type="sale", ref_id=sale.id, data={"points": 120})
     """
     from core.services import history
 
-    return history.record_activity(customer, kind, subject, body, **kwargs)
+    if actor is _ACTING_NOW:
+        actor = current_actor()
+    with write_transaction(savepoint=False):
+        return history.record_activity(customer, kind, subject, body, actor=actor,
+                                       direction=direction, occurred_at=occurred_at,
+                                       source=source, ref_type=ref_type, ref_id=ref_id,
+                                       data=data)
 
 
 def send_email(to: str | None = None, *, template: str | None = None, customer=None,
                context: dict | None = None, subject: str | None = None, html: str | None = None,
-               text: str | None = None, attachments=(), category: str = "service", actor=None,
-               source: str | None = None):
-    """Send an email, inside your transaction: the message is stored and its sending enqueued,
-    and it goes only if your transaction commits (a worker sends it, retrying while the mail
-    server is busy or unreachable). Returns the stored message.
+               text: str | None = None, attachments=(), category: str = "service",
+               actor=_ACTING_NOW, source: str | None = None):
+    """Send an email: the message is stored and its sending enqueued, and a worker sends it,
+    retrying while the mail server is busy or unreachable. Returns the stored message.
+    Inside a ``write_transaction`` it joins it, and goes only if that transaction commits;
+    called where none is open (a view, a job, a task) it commits on its own. ``actor``: who
+    sends it, by default the user acting now (``current_actor()``).
 
     Either ``template`` (the key of a template you registered with ``email_templates``; its
     placeholders filled from ``customer`` and ``context``) or ``subject`` with ``html`` and/or
@@ -161,9 +477,12 @@ def send_email(to: str | None = None, *, template: str | None = None, customer=N
     """
     from core.services import email
 
-    return email.send(to, template=template, customer=customer, context=context,
-                      subject=subject, html=html, text=text, attachments=attachments,
-                      category=category, actor=actor, source=source)
+    if actor is _ACTING_NOW:
+        actor = current_actor()
+    with write_transaction(savepoint=False):
+        return email.send(to, template=template, customer=customer, context=context,
+                          subject=subject, html=html, text=text, attachments=attachments,
+                          category=category, actor=actor, source=source)
 
 
 def customer_url(customer) -> str:
@@ -177,9 +496,13 @@ __all__ = [
     "Action",
     "Attachment",
     "Badge",
+    "CustomerField",
     "EmailTemplateDefault",
     "FormField",
     "JsonApi",
+    "ListColumn",
+    "ListFilter",
+    "MergePanel",
     "Model",
     "Money",
     "NotFound",
@@ -191,18 +514,26 @@ __all__ = [
     "SummaryItem",
     "Tab",
     "ValidationError",
+    "count_customers",
+    "current_actor",
     "customer_url",
     "db",
     "enqueue",
     "exact_sum",
+    "find_customers",
     "get_customer",
     "hookimpl",
+    "iter_customers",
     "plugin_host",
     "plugin_settings",
     "record_activity",
     "send_email",
+    "shop_day_bounds",
+    "shop_now",
+    "shop_today",
     "task",
     "task_progress",
+    "to_shop_time",
     "utcnow",
     "write_transaction",
 ]

@@ -12,10 +12,14 @@ from flask_appbuilder.api import expose
 from flask_appbuilder.security.api import SecurityApi as FabSecurityApi
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.sqla.models import assoc_permissionview_role
+from flask_appbuilder._compat import as_unicode
+from flask_appbuilder.security.decorators import no_cache
+from flask_appbuilder.security.forms import LoginForm_db
+from flask_appbuilder.security.views import AuthDBView as FabAuthDBView
 from flask_appbuilder.security.views import UserGroupModelView as FabUserGroupModelView
 from flask_appbuilder.utils.base import get_safe_redirect
 from flask_babel import lazy_gettext as _
-from flask_login import current_user, user_logged_in
+from flask_login import current_user, login_user, user_logged_in
 from flask_wtf.csrf import validate_csrf
 from wtforms import ValidationError as CsrfRefused
 
@@ -102,6 +106,11 @@ def role_allows(role: str, perm: str, view: str) -> bool:
     return False
 
 
+def _granted(grants: dict, role: str, perm: str, view: str) -> bool:
+    roles = grants.get((perm, view))
+    return role in roles if roles is not None else role_allows(role, perm, view)
+
+
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 CSRF_HEADER = "X-CSRFToken"
 
@@ -160,10 +169,55 @@ def refuse_throttled_sign_ins():
         response.status_code = 429
     else:
         flash(refused.message, "warning")
-        response = redirect(sm.appbuilder.get_url_for_login_with(
-            get_safe_redirect(request.args.get("next", ""))))
+        response = redirect(login_url_keeping_next())
     response.headers["Retry-After"] = str(wait)
     return response
+
+
+def requested_next() -> str | None:
+    """The page a sign-in was asked to go on to (``?next=``), when it is one of ours; None when
+    none was asked for. A ``next`` elsewhere (another site, a ``javascript:`` URL) is refused:
+    FAB logs "Invalid redirect detected" and it becomes the index."""
+    wanted = request.args.get("next")
+    if not wanted:
+        return None
+    return get_safe_redirect(wanted)
+
+
+def next_url() -> str:
+    """Where a sign-in goes: the page asked for, else the index."""
+    return requested_next() or current_app.appbuilder.get_url_for_index
+
+
+def login_url_keeping_next() -> str:
+    """The login page again, still going on to the page asked for, if any."""
+    appbuilder = current_app.appbuilder
+    wanted = requested_next()
+    return appbuilder.get_url_for_login_with(wanted) if wanted else appbuilder.get_url_for_login
+
+
+class AuthDBView(FabAuthDBView):
+    """FAB's sign-in form (same name, same URL, same template), going on to the page asked for
+    or to the index. FAB reads a sign-in without ``?next=`` as a redirect to "" and logs
+    "Invalid redirect detected, falling back to index" on every such sign-in; here a missing
+    ``next`` simply means the index, and only an unsafe one is refused (and logged)."""
+
+    @expose("/login/", methods=["GET", "POST"])
+    @no_cache
+    def login(self):
+        if g.user is not None and g.user.is_authenticated:
+            return redirect(next_url())
+        form = LoginForm_db()
+        if form.validate_on_submit():
+            target = next_url()
+            user = self.appbuilder.sm.auth_user_db(form.username.data, form.password.data)
+            if not user:
+                flash(as_unicode(self.invalid_login_message), "warning")
+                return redirect(login_url_keeping_next())
+            login_user(user, remember=False)
+            return redirect(target)
+        return self.render_template(self.login_template, title=self.title, form=form,
+                                    appbuilder=self.appbuilder)
 
 
 def may_reveal_identity_numbers() -> bool:
@@ -198,6 +252,7 @@ class RegularsSecurityManager(SecurityManager):
 
     groupmodelview = UserGroupModelView
     security_api = SecurityApi
+    authdbview = AuthDBView
 
     @property
     def userdbmodelview(self):
@@ -451,13 +506,17 @@ class RegularsSecurityManager(SecurityManager):
         self.session.commit()
 
     def sync_builtin_roles(self) -> None:
-        """Give each built-in role exactly the permissions its rule allows (Admin: all)."""
+        """Give each built-in role exactly the permissions its rule allows (Admin: all), or,
+        for a permission of a plugin's view that its ``PluginInfo.grants`` names, exactly the
+        roles it lists."""
         all_pvms = self.session.query(self.permissionview_model).all()
+        host = current_app.extensions.get("regulars.plugins")
+        grants = host.permission_grants(self.appbuilder.baseviews) if host else {}
         for role_name in BUILTIN_ROLES:
             role = self.find_role(role_name) or self.add_role(role_name)
             role.permissions = [
                 pvm for pvm in all_pvms
                 if pvm.permission and pvm.view_menu
-                and role_allows(role_name, pvm.permission.name, pvm.view_menu.name)
+                and _granted(grants, role_name, pvm.permission.name, pvm.view_menu.name)
             ]
         self.session.commit()

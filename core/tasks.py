@@ -2,7 +2,9 @@
 
 A task is declared once with ``@task("name")`` and enqueued with ``enqueue(name, args)`` inside
 a service's transaction: the task row is written by that transaction, so the task exists if and
-only if the transaction commits (a sale and its receipt email commit together or not at all).
+only if the transaction commits (a sale and its receipt email commit together or not at all);
+enqueued where no write transaction is open, it commits on its own. A task runs for the user
+who enqueued it (``core.sdk.current_actor()`` inside it), or for the system (None).
 ``regulars worker`` processes, any number on any number of machines, take due tasks one at a
 time:
 
@@ -87,7 +89,8 @@ _registry: dict[str, TaskDef] = {}
 def task(name: str, *, max_attempts: int = 5, priority: int = 100, plugin: str | None = None):
     """Declare the decorated function as the task ``name`` (dotted, unique; a plugin's start
     with its own name, e.g. ``"loyalty.expire_points"``). The function takes keyword arguments of
-    JSON values, runs in an app context with its own database session, commits its own work
+    JSON values, runs in an app context with its own database session, as the user who enqueued
+    it (``current_actor()``; None for a scheduled job), commits its own work
     (``write_transaction``) and raises to be retried; ``PermanentFailure`` ends it at once."""
 
     def register(func):
@@ -115,21 +118,44 @@ def registered_names() -> list[str]:
 # -- enqueueing ------------------------------------------------------------------------------
 
 
+_AS_CALLER = object()  # enqueue's default actor: whoever is acting now
+
+
 def enqueue(name: str, args: dict | None = None, *, delay: float | timedelta | None = None,
             run_at: datetime | None = None, key: str | None = None,
             priority: int | None = None, max_attempts: int | None = None,
-            session=None) -> Task:
-    """Add the task ``name`` with keyword arguments ``args`` to the caller's transaction.
+            actor=_AS_CALLER, session=None) -> Task:
+    """Add the task ``name`` with keyword arguments ``args``.
+
+    Inside a service's ``write_transaction`` the task joins it, and exists only if that
+    transaction commits (a sale and its receipt email commit together or not at all); called
+    where no write transaction is open (a view, a job, a task) it commits on its own.
 
     ``delay`` (seconds or a timedelta) or ``run_at`` (UTC) puts it off; ``key`` makes it
     idempotent: while a task with that key is kept, enqueueing it again returns that task and
-    adds nothing. The task exists only if the caller's transaction commits."""
+    adds nothing. The task runs for ``actor`` (a user, a user id, or None for the system),
+    by default the user acting now (``core.sdk.current_actor()``): the signed-in user of a
+    request, the user of the task that enqueues it, nobody in a scheduled job."""
     definition = _registry.get(name)
     if definition is None:
         raise LookupError(f"No task is named {name!r}; declare it with @task({name!r}).")
     session = session or db.session
     args = dict(args or {})
     _check_json(name, args)
+    if actor is _AS_CALLER:
+        from core.actor import current_actor_id
+
+        actor_id = current_actor_id()
+    else:
+        actor_id = actor if actor is None or isinstance(actor, int) else getattr(actor, "id", None)
+    with write_transaction(session, savepoint=False) as session:
+        return _enqueue_in(session, definition, args, delay, run_at, key, priority,
+                           max_attempts, actor_id)
+
+
+def _enqueue_in(session, definition: TaskDef, args: dict, delay, run_at, key, priority,
+                max_attempts, actor_id) -> Task:
+    name = definition.name
     when = run_at or utcnow()
     if delay:
         when += delay if isinstance(delay, timedelta) else timedelta(seconds=float(delay))
@@ -141,7 +167,7 @@ def enqueue(name: str, args: dict | None = None, *, delay: float | timedelta | N
     row = Task(name=name, plugin=definition.plugin, args=args, key=key, state="queued",
                priority=definition.priority if priority is None else priority,
                attempts=0, max_attempts=max_attempts or definition.max_attempts,
-               run_at=when, created_at=utcnow())
+               run_at=when, created_at=utcnow(), actor_fk=actor_id)
     if key is None:
         session.add(row)
         session.flush()
@@ -243,7 +269,8 @@ def _inactive_plugins(app) -> list[str]:
 WORKER_LOST = ("WorkerLost: the worker running this task stopped before it finished, on its "
                "last attempt (the process was killed, ran out of memory or its machine was "
                "lost).")
-_CLAIMED = (Task.id, Task.name, Task.plugin, Task.args, Task.attempts, Task.max_attempts)
+_CLAIMED = (Task.id, Task.name, Task.plugin, Task.args, Task.attempts, Task.max_attempts,
+            Task.actor_fk)
 
 
 def claim(app, worker: str, session: Session | None = None) -> Task | None:
@@ -349,12 +376,15 @@ class LeaseKeeper:
 
 
 def execute(app, row: Task, worker: str, lease: LeaseKeeper | None = None) -> str:
-    """Run a claimed task in a fresh app context and record its outcome: done, queued again
-    (with its error and the time of its next attempt) or failed. Returns the new state."""
+    """Run a claimed task in a fresh app context, as the user who enqueued it, and record its
+    outcome: done, queued again (with its error and the time of its next attempt) or failed.
+    Returns the new state."""
+    from core.actor import acting_as
+
     definition = _registry.get(row.name)
     token = _current.set(row.id)
     try:
-        with app.app_context():
+        with app.app_context(), acting_as(row.actor_fk):
             try:
                 if definition is None:
                     raise LookupError(f"No task named {row.name!r} in this installation (is its "

@@ -34,8 +34,11 @@ class JsonApi(BaseApi):
     allow_browser_login = True
 
     def actor(self):
-        """The signed-in user, by browser session or by token (flask_login knows only the former)."""
-        return self.appbuilder.sm.current_user
+        """The signed-in user, by browser session or by token (flask_login knows only the
+        former): ``core.sdk.current_actor()``, which works in views, tasks and jobs too."""
+        from core.actor import current_actor
+
+        return current_actor()
 
     def invalid(self, errors: dict, status: int | None = None):
         """The answer to a ``ValidationError``: ``{"message", "errors": {field: message}}``, with

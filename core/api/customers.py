@@ -10,16 +10,22 @@ from core.api.base import JsonApi
 from core.api.idempotency import idempotent
 from core.errors import NotFound, ValidationError
 from core.models import CustomerStatus, CustomerType
+from core.services import contributions
 from core.services import customers as customer_service
 from core.services import groups as group_service
+from core.services import plugin_fields
 from core.services import record as record_service
 from core.services.duplicates import LikelyDuplicates
 from core.services.merge import final_survivor
 
 
-def customer_json(c, parts: bool = True) -> dict:
+def customer_json(c, parts: bool = True, fields: dict | None = None) -> dict:
     """A customer as the API answers; ``parts=False`` (lists) leaves out phones, addresses,
-    contacts and tags, which would cost queries per row."""
+    contacts and tags, which would cost queries per row. The active plugins' fields
+    (``CustomerField``) come last, null when empty: ``fields`` gives their values when the
+    caller read them for a whole page (``plugin_fields.read_many``)."""
+    if fields is None:
+        fields = plugin_fields.read(c)
     return {
         "id": c.id, "number": c.number, "kind": c.kind, "first_name": c.first_name,
         "last_name": c.last_name, "company_name": c.company_name, "display_name": c.display_name,
@@ -27,6 +33,7 @@ def customer_json(c, parts: bool = True) -> dict:
         "groups": [{"id": g.id, "name": g.name} for g in c.groups],
         "created_at": c.created_at.isoformat() + "Z", "updated_at": c.updated_at.isoformat() + "Z",
         **record_json(c, parts),
+        **{name: plugin_fields.json_value(value) for name, value in fields.items()},
     }
 
 
@@ -104,6 +111,7 @@ class CustomerApi(JsonApi):
         ---
         get:
           summary: List and search customers
+          description: "Each list filter a plugin adds is one more parameter, named by its key (e.g. hello_greeted=yes)."
           parameters:
           - {in: query, name: q, schema: {type: string}, description: "search: number, email, phone (any format), names, company, tags; accents and case ignored"}
           - {in: query, name: status, schema: {type: string, enum: [active, inactive]}}
@@ -128,17 +136,26 @@ class CustomerApi(JsonApi):
             sort = request.args.get("sort") or "name"
             if sort not in customer_service.SORTS:
                 errors["sort"] = _("Sort by name, number or created.")
+            try:  # plugins' list filters, by their keys
+                chosen = contributions.chosen_filters(request.args, contributions.list_filters())
+            except ValidationError as exc:
+                errors.update(exc.errors)
             if errors:
                 raise ValidationError(errors)
             page = customer_service.page(
-                q=request.args.get("q", "")[:200], status=status, kind=kind,
-                group_id=self.int_param("group"), sort=sort, desc=request.args.get("dir") == "desc",
+                q=request.args.get("q", "")[:200], sort=sort, desc=request.args.get("dir") == "desc",
+                filters=customer_service.Filters(status=status, kind=kind,
+                                                 group_id=self.int_param("group"), plugin=chosen),
                 page=self.int_param("page", 1, high=10**7),
                 per_page=self.int_param("page_size", 20, high=100),
             )
         except ValidationError as exc:
             return self.invalid(exc.errors)
-        return self.response(200, result=[customer_json(c, parts=False) for c in page.rows], page=page.page,
+        # The plugins' fields of the whole page in one query per plugin table.
+        values = plugin_fields.read_many([c.id for c in page.rows],
+                                         customers={c.id: c for c in page.rows})
+        return self.response(200, result=[customer_json(c, parts=False, fields=values[c.id])
+                                          for c in page.rows], page=page.page,
                              page_size=page.per_page, has_next=page.has_next, count=page.total)
 
     @expose("/<int:pk>", methods=["GET"])
@@ -205,6 +222,7 @@ class CustomerApi(JsonApi):
             tags = body.pop("tags", None)
             customer = customer_service.create(body, actor=self.actor(),
                                                check_duplicates=not confirmed,
+                                               require_fields=True,
                                                also=record_service.tag_setter(tags, self.actor()))
         except ValidationError as exc:
             return self.invalid(exc.errors)

@@ -117,10 +117,17 @@ def customer_record_schema() -> dict:
     properties["tags"] = {"type": "array", "maxItems": record_service.MAX_TAGS,
                           "items": {"type": "string", "maxLength": 60},
                           "description": "the customer's tags, exactly (\"VIP\" and \"vip\" are one)"}
+    # The active plugins' fields (CustomerField), written and answered like the core's.
+    from core.services import plugin_fields
+
+    for field in plugin_fields.fields():
+        properties[field.name] = plugin_fields.openapi_property(field)
     # No "additionalProperties: false": POST adds confirm_duplicate through allOf, which that
     # would forbid. The service refuses unknown fields (422) all the same.
     return {"type": "object", "properties": properties,
-            "description": "On update only the fields sent change. Unknown fields are refused (422)."}
+            "description": "On update only the fields sent change. Unknown fields are refused "
+                           "(422). Fields marked \"plugin\" are kept by a plugin and are "
+                           "answered by GET too (null when empty)."}
 
 
 def part_schemas() -> dict[str, dict]:

@@ -7,7 +7,7 @@ from sqlalchemy import Boolean, Column, Date, DateTime, ForeignKey, Index, Integ
 from sqlalchemy.orm import relationship
 
 from core.crypto import Encrypted
-from core.db import Model, utcnow
+from core.db import Model, month_day, utcnow
 
 
 class CustomerType(str, enum.Enum):
@@ -114,6 +114,8 @@ class Customer(Model):
         Index("ix_customer_status_id", "status", "id"),
         Index("ix_customer_segment", "segment_id"),
         Index("ix_customer_created_at", "created_at"),
+        # Birthdays in a window, whatever the year (migration 0010; core.db.month_day).
+        Index("ix_customer_birthday", month_day(date_of_birth)),
     )
 
     @property

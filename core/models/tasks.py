@@ -15,7 +15,8 @@ class Task(Model):
 
     ``state``: queued (waiting for ``run_at``), running (a worker holds it until
     ``locked_until``; past that it is taken again), done, failed (no attempts left; ``last_error``
-    says why) or discarded (by a person). ``key`` makes a task enqueued twice exist once."""
+    says why) or discarded (by a person). ``key`` makes a task enqueued twice exist once.
+    ``actor_fk``: the user who enqueued it, whom the task runs for (``core.sdk.current_actor``)."""
 
     __tablename__ = "task"
 
@@ -38,6 +39,9 @@ class Task(Model):
     progress_done = Column(Integer, nullable=True)
     progress_total = Column(Integer, nullable=True)
     progress_message = Column(String(255), nullable=True)
+    # Who enqueued it (None: the system, e.g. a scheduled job); the worker acts as them.
+    actor_fk = Column(Integer, ForeignKey("ab_user.id", ondelete="SET NULL",
+                                          name="fk_task_actor"), nullable=True)
 
     __table_args__ = (
         # The claim: the next due task by priority and time; and the screen's counts by state.

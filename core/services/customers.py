@@ -24,7 +24,7 @@ from core.db import db, estimated_count, record_id, utcnow, write_transaction
 from core.errors import NotFound, ValidationError
 from core.models import Customer, CustomerGroup, CustomerStatus, CustomerType, Segment
 from core.models.record import Tag, customer_tag
-from core.services import duplicates, history, numbering
+from core.services import duplicates, history, numbering, plugin_fields
 from core.services.normalize import clean_text, fold, normalize_email, normalize_phone, phone_digits
 
 SEQUENCE = "customer"
@@ -383,18 +383,48 @@ def _new_number() -> str:
 # -- commands ------------------------------------------------------------------------------
 
 
+def _clean_all(data: dict[str, Any], current: Customer | None, require_email: bool,
+               extra: dict | None, require_fields: bool = False):
+    """``_clean`` of the customer's own fields, and the plugins' fields (``CustomerField``,
+    see core.services.plugin_fields) found in ``data`` or ``extra`` checked too; every bad
+    field of both reported at once. Returns (values, plugin field values, the fields)."""
+    chosen = plugin_fields.fields()
+    core_data, field_data = plugin_fields.split(data, chosen)
+    if extra:
+        field_data.update(plugin_fields.split(extra, chosen)[1])
+    errors: dict[str, str] = {}
+    values: dict[str, Any] = {}
+    field_values: dict[str, Any] = {}
+    try:
+        values = _clean(core_data, current, require_email)
+    except ValidationError as exc:
+        errors.update(exc.errors)
+    try:
+        field_values = plugin_fields.clean_values(field_data, chosen,
+                                                  require_absent=require_fields)
+    except ValidationError as exc:
+        errors.update(exc.errors)
+    if errors:
+        raise ValidationError(errors)
+    return values, field_values, chosen
+
+
 def create(data: dict[str, Any], actor=None, extra: dict | None = None,
-           require_email: bool = True, also=None, check_duplicates=False) -> Customer:
-    """Create a customer from ``data`` (see EDITABLE). ``extra`` holds plugin form fields,
-    handed to ``customer_form_saved`` inside the same transaction; ``also(customer)`` runs
-    in it too (the wizard's addresses, contacts, phones and tags).
+           require_email: bool = True, also=None, check_duplicates=False,
+           require_fields: bool = False) -> Customer:
+    """Create a customer from ``data`` (see EDITABLE, plus the plugins' ``CustomerField``
+    names, stored in the plugins' tables in the same transaction). ``extra`` holds plugin form
+    fields, handed to ``customer_form_saved`` inside the same transaction; ``also(customer)``
+    runs in it too (the wizard's addresses, contacts, phones and tags). ``require_fields``:
+    a required plugin field left out is refused too (the API; the form checks its own).
 
     ``check_duplicates`` (the form and the API; importer and demo leave it off): raise
     ``duplicates.LikelyDuplicates`` instead of saving when the customer looks like someone
     already on file. Pass a dict to let the check also see values outside ``data``
     (``phones``, ``addresses``, ``postal_code``)."""
     with write_transaction():
-        values = _clean(data, None, require_email)
+        values, field_values, chosen = _clean_all(data, None, require_email, extra,
+                                                  require_fields)
         if check_duplicates:
             hints = check_duplicates if isinstance(check_duplicates, dict) else {}
             matches = duplicates.find_for({**hints, **values})
@@ -407,8 +437,10 @@ def create(data: dict[str, Any], actor=None, extra: dict | None = None,
         customer.created_by_fk = customer.updated_by_fk = getattr(actor, "id", None)
         db.session.add(customer)
         _flush_or_number_taken()
+        field_changes = plugin_fields.write(customer, field_values, chosen) if field_values else {}
         history.audit(customer.id, "create",
-                      {k: (None, v) for k, v in values.items() if k in EDITABLE and v not in (None, "")},
+                      {**{k: (None, v) for k, v in values.items()
+                          if k in EDITABLE and v not in (None, "")}, **field_changes},
                       actor)
         if also is not None:
             also(customer)
@@ -428,13 +460,17 @@ def refuse_if_erased(customer: Customer) -> None:
 
 def update(customer: Customer, data: dict[str, Any], actor=None, extra: dict | None = None,
            require_email: bool = True, also=None) -> dict[str, tuple]:
-    """Change the fields in ``data``; returns {field: (old, new)} of what really changed.
+    """Change the fields in ``data`` (the plugins' ``CustomerField`` names too, see create);
+    returns {field: (old, new)} of what really changed, plugin fields included.
     ``also(customer)`` runs inside the same transaction (see create)."""
     refuse_if_erased(customer)
     with write_transaction():
-        values = _clean(data, customer, require_email)
+        values, field_values, chosen = _clean_all(data, customer, require_email, extra)
         status_before = customer.status
         changes = _apply(customer, values)
+        if field_values:
+            _flush_or_number_taken()  # a taken number is reported as such, before the writes
+            changes.update(plugin_fields.write(customer, field_values, chosen))
         if changes:
             customer.updated_by_fk = getattr(actor, "id", None)
             customer.updated_at = utcnow()
@@ -562,6 +598,8 @@ class Filters:
     tag: str | None = None  # a tag's name, case and accents ignored
     created_from: datetime.date | None = None
     created_to: datetime.date | None = None  # inclusive
+    # Plugins' list filters in use (core.services.contributions.Chosen), each a SELECT of ids.
+    plugin: tuple = ()
 
     def conditions(self) -> list:
         """The filters as SQLAlchemy conditions on Customer."""
@@ -584,6 +622,7 @@ class Filters:
         if self.created_to:
             conds.append(Customer.created_at < datetime.datetime.combine(
                 self.created_to + datetime.timedelta(days=1), datetime.time()))
+        conds.extend(chosen.condition() for chosen in self.plugin)
         return conds
 
 
@@ -658,9 +697,10 @@ def page(q: str = "", status: str | None = None, kind: str | None = None,
         return _search_page(q, filters, sort, desc, page, per_page, count_cap)
     columns = SORTS.get(sort, SORTS["name"])
     base = select(Customer).where(*filters.conditions())
-    if filters.group_id or filters.tag:
-        # A group or tag picks a small set through its own indexes; sorting that set beats
-        # walking the whole sort index hoping to meet members (the planner's trap at millions).
+    if filters.group_id or filters.tag or any(chosen.narrow for chosen in filters.plugin):
+        # A group, tag or narrow plugin filter picks a small set through its own indexes;
+        # sorting that set beats walking the whole sort index hoping to meet members (the
+        # planner's trap at millions).
         columns = tuple(_not_indexed(c) for c in columns)
     after_values = decode_cursor(after, columns)
     before_values = decode_cursor(before, columns) if after_values is None else None

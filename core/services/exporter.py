@@ -20,7 +20,7 @@ from sqlalchemy import Select, select
 from core.crypto import mask
 from core.db import db, write_transaction
 from core.models import Activity, AuditEntry, Customer, Note
-from core.services import customers, history
+from core.services import customers, history, plugin_fields
 from core.services.record import IDENTITY_FIELDS
 
 # Columns of the CSV, headed so the importer maps them back by itself (a round trip works).
@@ -91,7 +91,10 @@ def _chunks(stmt_or_filters) -> Iterator[tuple[str, int]]:
 
     line = Line()
     writer = csv.writer(line, lineterminator="\r\n")
-    writer.writerow([header for _field, header in CSV_COLUMNS])
+    # The active plugins' fields follow the core's columns, headed by their labels (which the
+    # import maps back to them).
+    extra = plugin_fields.fields()
+    writer.writerow([header for _field, header in CSV_COLUMNS] + [f.label for f in extra])
     yield "\ufeff" + line.text, 0
     last_id = 0
     # Keyset by id: every batch is an index seek, however far into the list.
@@ -103,8 +106,14 @@ def _chunks(stmt_or_filters) -> Iterator[tuple[str, int]]:
         rows = db.session.execute(select(Customer).where(Customer.id.in_(ids))
                                   .order_by(Customer.id)).scalars().all()
         line.text = ""
+        values = plugin_fields.read_many(ids, extra, customers={c.id: c for c in rows}) \
+            if extra else {}
         for customer in rows:
-            writer.writerow([safe_cell(getattr(customer, field)) for field, _h in CSV_COLUMNS])
+            cells = [safe_cell(getattr(customer, field)) for field, _h in CSV_COLUMNS]
+            if extra:
+                cells += [safe_cell(plugin_fields.csv_text(values[customer.id][f.name]))
+                          for f in extra]
+            writer.writerow(cells)
         yield line.text, len(rows)
         last_id = ids[-1]
         db.session.expunge_all()  # a long export must not keep every customer in memory
@@ -154,9 +163,10 @@ def export_customer(customer: Customer, actor=None, clear_identity: bool = False
 
 
 def customer_data(customer: Customer, clear_identity: bool = False) -> dict:
-    """Everything the shop holds about ``customer`` as JSON-ready data: the record, phones,
-    addresses, contacts, tags, notes, groups, activity, audit trail, and a section per enabled
-    plugin (``customer_export``). Identity numbers are masked as the screens show them unless
+    """Everything the shop holds about ``customer`` as JSON-ready data: the record (with every
+    installed plugin's ``CustomerField`` values beside the core's fields), phones, addresses,
+    contacts, tags, notes, groups, activity, audit trail, and a section per enabled plugin
+    (``customer_export``). Identity numbers are masked as the screens show them unless
     ``clear_identity``. Decimals are strings, dates ISO 8601. Not audited: people get
     ``export_customer``."""
     record = _row(customer, skip=())
@@ -164,6 +174,10 @@ def customer_data(customer: Customer, clear_identity: bool = False) -> dict:
         if not clear_identity and record.get(name):
             record[name] = mask(record[name])
     record["display_name"] = customer.display_name
+    # The plugins' fields beside the core's, disabled plugins' too (their data is still held).
+    chosen = plugin_fields.installed_fields()
+    for name, value in plugin_fields.read(customer, chosen).items():
+        record.setdefault(name, _json_value(value))
     notes = db.session.execute(select(Note).where(Note.customer_id == customer.id)
                                .order_by(Note.id)).scalars()
     activity = db.session.execute(select(Activity).where(Activity.customer_id == customer.id)
@@ -190,11 +204,18 @@ def customer_data(customer: Customer, clear_identity: bool = False) -> dict:
 
 
 def plugin_sections(customer: Customer) -> dict:
-    """{section: data} from every enabled plugin's ``customer_export``. A plugin that fails is
-    named with an error instead of its data, so one broken plugin never blocks the export."""
+    """{section: data} from every installed plugin's ``customer_export``, enabled or not (a
+    disabled plugin's data is still the customer's). A plugin that fails, or that cannot run
+    while its tables exist, is named with an error instead of its data, so one broken plugin
+    never blocks the export."""
     host = current_app.extensions["regulars.plugins"]
     sections = {}
-    for impl in host.caller("customer_export").get_hookimpls():
+    from core.services.plugins import cannot_run
+
+    for plugin, why in host.data_left_behind():
+        sections[plugin.name] = {"error": _("%(problem)s: its data is missing from this export.",
+                                            problem=cannot_run(plugin, why))}
+    for impl in host.caller("customer_export", include_disabled=True).get_hookimpls():
         try:
             section = impl.function(**{a: customer for a in impl.argnames if a == "customer"})
         except Exception:  # isolate the plugin: the rest of the export still goes out

@@ -51,7 +51,7 @@ from sqlalchemy.orm import selectinload
 from core.db import db, utcnow, write_transaction
 from core.errors import ValidationError
 from core.models import AuditEntry, Customer
-from core.services import customers, import_formats, import_parts, numbering, search
+from core.services import customers, import_formats, import_parts, numbering, plugin_fields, search
 from core.services.import_formats import header_key
 from core.services.normalize import check_contacts, clean_text, known_contacts
 
@@ -171,13 +171,18 @@ def importable_fields() -> list[str]:
 
 
 def targets() -> list[str]:
-    """Everything a column can fill: the customer's fields, then the rest of the record."""
-    return importable_fields() + list(EXTRA_TARGETS)
+    """Everything a column can fill: the customer's fields, then the rest of the record, then
+    the active plugins' fields (``CustomerField``, by name)."""
+    return importable_fields() + list(EXTRA_TARGETS) + [f.name for f in plugin_fields.fields()]
 
 
 def target_label(target: str) -> str:
     if target in EXTRA_TARGETS:
         return import_parts.target_label(target)
+    if target not in customers.EDITABLE:
+        field = plugin_fields.by_name(plugin_fields.fields()).get(target)
+        if field is not None:
+            return field.label
     return target.replace("_", " ").capitalize()
 
 
@@ -194,7 +199,8 @@ def mapping_targets() -> list[tuple[str, list[tuple[str, str]]]]:
         (_("Other phones"), extra["phone."]),
         (_("Tags and note"), [(t, target_label(t)) for t in
                               (import_parts.TAGS, import_parts.NOTES)]),
-    ]
+    ] + ([(_("Plugin fields"), [(f.name, f.label) for f in plugin_fields.fields()])]
+         if plugin_fields.fields() else [])
 
 
 # -- reading the file ------------------------------------------------------------------------
@@ -323,6 +329,14 @@ def guess_mapping(headers: Iterable[str]) -> dict[str, str]:
         if field in fields and field not in taken:
             mapping[header] = field
             taken.add(field)
+    # A plugin's field takes the column named like it ("hello_greeting") or like its label
+    # ("Preferred greeting").
+    for field in plugin_fields.fields():
+        names = {header_key(field.name), header_key(field.label)}
+        header = next((h for h in headers if h not in mapping and header_key(h) in names), None)
+        if header is not None and field.name not in taken:
+            mapping[header] = field.name
+            taken.add(field.name)
     return mapping
 
 
@@ -470,6 +484,9 @@ def run(csv_file: CsvFile, mapping: dict[str, str], key: str = "number", dry_run
     fields = set(importable_fields())
     columns = [(i, h, mapping[h]) for i, h in enumerate(csv_file.headers)
                if h in mapping and mapping[h] in fields]
+    extra = plugin_fields.by_name(plugin_fields.fields())
+    field_columns = [(i, h, mapping[h]) for i, h in enumerate(csv_file.headers)
+                     if h in mapping and mapping[h] in extra]
     recognition = recognise(csv_file.headers)
     result = ImportResult(rows=len(csv_file.rows) + len(csv_file.errors), dry_run=dry_run,
                           errors=list(csv_file.errors),
@@ -484,10 +501,12 @@ def run(csv_file: CsvFile, mapping: dict[str, str], key: str = "number", dry_run
     state = _Run(
         columns=columns,
         column_of={**plan.derived_columns,
-                   **{field: header for _i, header, field in columns}},
+                   **{field: header for _i, header, field in columns + field_columns}},
         width=len(csv_file.headers), key=key, dry_run=dry_run,
         actor_id=getattr(actor, "id", None) if not isinstance(actor, int) else actor,
-        defaults=_record_defaults(), result=result, plan=plan if plan.active else None)
+        defaults=_record_defaults(), result=result, plan=plan if plan.active else None,
+        field_columns=field_columns,
+        fields=[extra[name] for _i, _h, name in field_columns])
     total = len(csv_file.rows)
     batches = [csv_file.rows[start:start + batch_size] for start in range(0, total, batch_size)]
     with ExitStack() as stack:
@@ -526,6 +545,12 @@ class _Run:
     plan: import_parts.RowPlan | None  # None: the file fills the customer's own fields only
     seen_keys: dict[str, int] = dataclasses.field(default_factory=dict)
     seen_numbers: dict[str, int] = dataclasses.field(default_factory=dict)
+    # The plugins' fields the file fills: (index, header, field name), and the fields.
+    field_columns: list[tuple[int, str, str]] = dataclasses.field(default_factory=list)
+    fields: list = dataclasses.field(default_factory=list)
+    # Their checked values: of a new customer by its row number, of a match by customer id.
+    new_values: dict[int, dict] = dataclasses.field(default_factory=dict)
+    match_values: dict[int, dict] = dataclasses.field(default_factory=dict)
 
 
 def kept_for_run(result: ImportResult) -> list[dict]:
@@ -654,6 +679,16 @@ def _run_batch(state: _Run, batch, changed):
         except ValidationError as exc:
             problems = list(problems) + [(column_of.get(field, ""), str(message))
                                          for field, message in exc.errors.items()]
+        field_values = {}
+        if state.field_columns:
+            raw = {name: _cell_value(name, cells[i]) for i, _header, name in state.field_columns}
+            if current is not None:  # as above: an empty cell leaves the stored value alone
+                raw = {n: v for n, v in raw.items() if v.strip()}
+            try:
+                field_values = plugin_fields.clean_values(raw, state.fields)
+            except ValidationError as exc:
+                problems = list(problems) + [(column_of.get(field, ""), str(message))
+                                             for field, message in exc.errors.items()]
         if problems:
             result.errors.extend(RowError(row_number, column, message)
                                  for column, message in problems)
@@ -670,14 +705,22 @@ def _run_batch(state: _Run, batch, changed):
             state.seen_numbers[number] = row_number
         if current is None:
             creates.append((row_number, values, parts))
+            if field_values:
+                state.new_values[row_number] = field_values
         else:
             updates.append((row_number, current, values, parts, bodies.get(current.id, set())))
+            if field_values:
+                state.match_values[current.id] = field_values
 
     if state.dry_run:
         result.created += len(creates)
+        stored = plugin_fields.read_many([u[1].id for u in updates
+                                          if u[1].id in state.match_values], state.fields)
         for _n, current, values, parts, known in updates:
             differs = any(getattr(current, f) != v for f, v in values.items()) or bool(
-                parts and import_parts.would_change(current, parts, known))
+                parts and import_parts.would_change(current, parts, known)) or any(
+                stored[current.id][name] != v
+                for name, v in state.match_values.get(current.id, {}).items())
             result.updated += differs
             result.unchanged += not differs
         return
@@ -730,9 +773,9 @@ def _write(state: _Run, creates, updates, changed):
             _insert(state, creates, change_id)
             for _row_number, current, values, parts, known in updates:
                 _update(state, current, values, parts, known, change_id, changed)
-    except IntegrityError:
-        # Someone else took a number (or email) while we checked: write row by row, so only
-        # the rows that really clash are refused.
+    except (IntegrityError, ValidationError):
+        # Someone else took a number (or email) while we checked, or a plugin refused a
+        # value of its field: write row by row, so only the rows that really clash are refused.
         result.created, result.updated, result.unchanged = before[:3]
         del result.created_ids[before[3]:]
         del changed[:]
@@ -749,6 +792,10 @@ def _one_row(state: _Run, row_number, write):
     try:
         with db.session.begin_nested():
             write()
+    except ValidationError as exc:  # a plugin's set() refused its field's value
+        state.result.errors.extend(RowError(row_number, state.column_of.get(field, ""),
+                                            str(message))
+                                   for field, message in exc.errors.items())
     except IntegrityError:
         state.result.errors.append(RowError(row_number, state.column_of.get("number", ""), _(
             "This customer number was taken by someone else during the import.")))
@@ -784,6 +831,10 @@ def _insert(state: _Run, creates, change_id):
     with_parts = [(pk, parts) for pk, (_n, _v, parts) in zip(ids, creates) if parts]
     if with_parts:
         import_parts.insert_for_new(with_parts, actor_id, now, _insert_rows)
+    with_fields = {pk: state.new_values[n] for pk, (n, _v, _p) in zip(ids, creates)
+                   if n in state.new_values}
+    if with_fields:
+        plugin_fields.write_many(with_fields, state.fields)
     # The search index follows ORM flushes; rows inserted in bulk are indexed here, from the
     # values just written.
     search.index_new_customers(db.session.connection(), [
@@ -816,6 +867,9 @@ def _update(state: _Run, current, values, parts, known, change_id, changed):
     from core.services import history
 
     changes = customers._apply(current, values)
+    if current.id in state.match_values:
+        changes.update(plugin_fields.write(current, state.match_values[current.id],
+                                           state.fields))
     if changes:
         current.updated_by_fk = state.actor_id
         current.updated_at = utcnow()

@@ -19,7 +19,7 @@ from core.db import db, utcnow, write_transaction
 from core.errors import ValidationError
 from core.models import (Activity, Address, AuditEntry, Contact, Customer, CustomerPhone,
                          CustomerStatus, CustomerType, Note, customer_tag, group_membership)
-from core.services import duplicates, history
+from core.services import duplicates, history, plugin_fields
 from core.services.normalize import fold
 
 SURVIVOR, MERGED = "survivor", "merged"
@@ -54,6 +54,31 @@ def default_choices(survivor: Customer, merged: Customer) -> dict[str, str]:
 def differing_fields(survivor: Customer, merged: Customer) -> list[str]:
     """The fields where the two records disagree (the only ones worth a choice on screen)."""
     return [n for n in MERGE_FIELDS if getattr(survivor, n) != getattr(merged, n)]
+
+
+def plugin_field_choices(survivor: Customer, merged: Customer) -> list[dict]:
+    """The plugins' fields (``CustomerField``, disabled plugins' too) of the two records, for
+    the merge screen: ``field``, ``survivor`` and ``merged`` (the values), ``differs`` and the
+    ``choice`` proposed (the survivor's value wherever it has one)."""
+    return [{"field": field, "survivor": kept, "merged": other, "differs": kept != other,
+             "choice": plugin_fields.default_choice(kept, other)}
+            for field, kept, other in plugin_fields.compare(survivor, merged)]
+
+
+def _read_field_choices(choices: dict[str, Any] | None, chosen) -> tuple[dict, dict]:
+    """``choices`` split into (the core's, the plugin fields' checked)."""
+    names = {f.name for f in chosen}
+    core, fields, errors = {}, {}, {}
+    for name, side in (choices or {}).items():
+        if name not in names:
+            core[name] = side
+        elif side not in (SURVIVOR, MERGED):
+            errors[name] = _("Choose which record's value to keep.")
+        else:
+            fields[name] = side
+    if errors:
+        raise ValidationError(errors)
+    return core, fields
 
 
 def final_survivor(customer: Customer) -> Customer:
@@ -96,6 +121,9 @@ def _refuse(survivor: Customer, merged: Customer) -> None:
         raise ValidationError({"_": _("%(number)s was merged into %(target)s: merge into "
                                       "%(target)s instead.", number=survivor.number,
                                       target=target.number)})
+    from core.services.plugins import refuse_if_data_left_behind
+
+    refuse_if_data_left_behind()
 
 
 def _lock_pair(survivor_id: int, merged_id: int) -> tuple[Customer, Customer]:
@@ -173,8 +201,10 @@ def merge(survivor: Customer, merged: Customer, choices: dict[str, str] | None =
           actor=None) -> Customer:
     """Merge ``merged`` into ``survivor`` in one transaction and return the survivor.
 
-    ``choices`` maps a field of MERGE_FIELDS to "survivor" or "merged" (whose value to keep);
-    fields left out keep the survivor's value, or the merged one's where the survivor has none.
+    ``choices`` maps a field of MERGE_FIELDS, or a plugin's ``CustomerField`` name, to
+    "survivor" or "merged" (whose value to keep); fields left out keep the survivor's value,
+    or the merged one's where the survivor has none. The plugin fields' values of the merged
+    record are deleted (disabled plugins' too): the survivor holds the chosen ones.
     Addresses, contacts, phones, notes, activity and audit rows move to the survivor; tags and
     groups become the union; duplicate pairs follow; each plugin moves its own rows in
     ``customer_merging`` (a ValidationError there refuses the whole merge). The merged record
@@ -187,7 +217,9 @@ def merge(survivor: Customer, merged: Customer, choices: dict[str, str] | None =
         survivor, merged = _lock_pair(survivor.id, merged.id) if survivor.id != merged.id \
             else (survivor, merged)
         _refuse(survivor, merged)
-        picked = _read_choices(choices, survivor, merged)
+        chosen = plugin_fields.installed_fields()
+        core_choices, field_choices = _read_field_choices(choices, chosen)
+        picked = _read_choices(core_choices, survivor, merged)
         changes = _apply_choices(survivor, merged, picked)
         db.session.flush()
         # The pointer first, conditionally: a second merge racing this one (on a database
@@ -205,8 +237,15 @@ def merge(survivor: Customer, merged: Customer, choices: dict[str, str] | None =
         db.session.refresh(merged)
         _move_rows(survivor.id, merged.id)
         duplicates.move_candidates(survivor.id, merged.id, actor_id)
-        _host().hook.customer_merging(survivor=survivor, merged=merged, actor=actor)
+        # The plugins' fields: the values chosen are read before the plugins' hooks run, and
+        # set after them (whatever a hook moved), the merged record keeping none.
+        field_plan = plugin_fields.merge_plan(survivor, merged, field_choices, chosen)
+        # Disabled plugins too: their rows follow the customer (a plugin that cannot run
+        # refused the merge in _refuse, before anything was written).
+        _host().caller("customer_merging", include_disabled=True)(
+            survivor=survivor, merged=merged, actor=actor)
         db.session.flush()
+        changes.update(plugin_fields.merge_apply(survivor, merged, field_plan, chosen))
 
         survivor.updated_at, survivor.updated_by_fk = utcnow(), actor_id
         change_id = history.audit(survivor.id, "merge",

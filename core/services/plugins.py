@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from core.db import db, utcnow, write_transaction
 from core.errors import ValidationError
 from core.models import PluginState, SettingsVersion
-from core.plugins import SETTINGS_KEY, PluginHost
+from core.plugins import NEEDS_UPGRADE, SETTINGS_KEY, PluginHost
 
 
 def _host() -> PluginHost:
@@ -19,7 +19,11 @@ def _host() -> PluginHost:
 
 def set_enabled(name: str, enabled: bool, actor=None) -> None:
     """Enable or disable plugin ``name``. Enabling checks its requirements and upgrades its
-    migrations first; disabling refuses while an enabled plugin requires it. Data is kept."""
+    migrations first (enabling one that is enabled but waits for ``regulars db upgrade``
+    upgrades it); disabling refuses while an enabled plugin requires it. Data is kept.
+    After the commit, when the state did change, ``plugin_enabled(name)`` or
+    ``plugin_disabled(name)`` is called on the active plugins (``plugin_disabled`` on the
+    plugin switched off as well)."""
     host = _host()
     host.refresh(db.session)
     plugin = host.plugins.get(name)
@@ -36,7 +40,16 @@ def set_enabled(name: str, enabled: bool, actor=None) -> None:
         from core import migrate
 
         db.session.commit()
-        migrate.upgrade([name], host=host)
+        first_time = host.needs_upgrade(name)
+        try:
+            migrate.upgrade([name], host=host)
+        except migrate.MigrationError as exc:
+            raise ValidationError({"name": str(exc)}) from exc
+        if first_time:
+            # Its views' permissions were written before its tables existed, or never.
+            from core.cli import sync_permissions
+
+            sync_permissions()
     else:
         dependents = [p.name for p in host.plugins.values()
                       if name in p.info.requires and host.is_enabled(p.name) and not p.error]
@@ -45,6 +58,7 @@ def set_enabled(name: str, enabled: bool, actor=None) -> None:
                                              name=name, deps=", ".join(dependents))})
     with write_transaction():
         state = db.session.get(PluginState, name)
+        was_enabled = state.enabled if state is not None else True
         if state is None:
             state = PluginState(name=name)
             db.session.add(state)
@@ -53,6 +67,33 @@ def set_enabled(name: str, enabled: bool, actor=None) -> None:
         state.changed_by_fk = getattr(actor, "id", None)
         bump_version(SETTINGS_KEY)
     host.refresh(db.session, force=True)
+    if was_enabled != enabled:
+        # After commit, each plugin isolated; the plugin switched off hears it too (it is
+        # no longer active), so it can tidy up.
+        if enabled:
+            host.notify("plugin_enabled", name=name)
+        else:
+            host.notify_including("plugin_disabled", [name], name=name)
+
+
+def cannot_run(plugin, why: str) -> str:
+    """Why a plugin's hooks cannot run, for a message: "The plugin Hello could not be loaded
+    (missing required settings: x)" or "The plugin Hello needs `regulars db upgrade`"."""
+    if why == NEEDS_UPGRADE:
+        return _("The plugin %(label)s needs `regulars db upgrade`", label=plugin.info.label)
+    return _("The plugin %(label)s could not be loaded (%(why)s)", label=plugin.info.label,
+             why=why)
+
+
+def refuse_if_data_left_behind() -> None:
+    """Raise ValidationError when a plugin whose tables exist cannot run its hooks (it could
+    not be loaded, or its migrations wait for ``regulars db upgrade``): a merge or an erase now
+    would leave its data of the customer behind."""
+    blocked = _host().data_left_behind()
+    if blocked:
+        raise ValidationError({"_": " ".join(
+            _("%(problem)s: its data of this customer would be left behind. Fix it, then try "
+              "again.", problem=cannot_run(plugin, why)) for plugin, why in blocked)})
 
 
 def bump_version(key: str) -> int:

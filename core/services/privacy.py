@@ -15,7 +15,7 @@ from sqlalchemy import delete, or_, update
 from core.db import db, utcnow, write_transaction
 from core.errors import ValidationError
 from core.models import Activity, AuditEntry, Customer, CustomerStatus, Note
-from core.services import history
+from core.services import history, plugin_fields
 
 ERASED_NAME = "Erased customer"
 SCRUBBED = "[erased]"
@@ -36,11 +36,15 @@ def _host():
 
 
 def check_erasable(customer: Customer) -> None:
-    """Raise ValidationError when ``customer`` cannot be erased (already erased)."""
+    """Raise ValidationError when ``customer`` cannot be erased (already erased, or a plugin
+    whose tables exist cannot run its ``customer_erasing``)."""
     if customer.erased_at is not None:
         raise ValidationError({"_": _("%(number)s was already erased on %(date)s; an erasure "
                                       "cannot be repeated or undone.", number=customer.number,
                                       date=customer.erased_at.strftime("%Y-%m-%d"))})
+    from core.services.plugins import refuse_if_data_left_behind
+
+    refuse_if_data_left_behind()
 
 
 def erase(customer: Customer, actor=None, confirm_number: str | None = None) -> None:
@@ -58,7 +62,11 @@ def erase(customer: Customer, actor=None, confirm_number: str | None = None) -> 
         changed = [f for f, blank in PERSONAL_FIELDS.items() if getattr(customer, f) != blank]
         parts = {"phones": bool(customer.phones), "addresses": bool(customer.addresses),
                  "contacts": bool(customer.contacts), "tags": bool(customer.tags)}
-        _host().hook.customer_erasing(customer=customer, actor=actor)
+        # The plugins' personal fields (CustomerField), disabled plugins' too.
+        personal_fields = [f.name for f in plugin_fields.installed_fields() if f.spec.personal]
+        fields_erased = plugin_fields.erase(customer)
+        # Disabled plugins too: their data of this customer goes as well.
+        _host().caller("customer_erasing", include_disabled=True)(customer=customer, actor=actor)
 
         for field, blank in PERSONAL_FIELDS.items():
             setattr(customer, field, blank)
@@ -76,8 +84,9 @@ def erase(customer: Customer, actor=None, confirm_number: str | None = None) -> 
         customer.updated_by_fk = getattr(actor, "id", None)
         db.session.flush()
 
-        _scrub_audit(customer.id)
-        erased = changed + [p for p, had in parts.items() if had] + (["notes"] if had_notes else [])
+        _scrub_audit(customer.id, personal_fields)
+        erased = changed + fields_erased + [p for p, had in parts.items() if had] + (
+            ["notes"] if had_notes else [])
         # The erasure's own rows say which fields went, never what they held (a searchable
         # copy of the email or phone went with it and needs no row of its own).
         history.audit(customer.id, "erase", {f: (None, None) for f in erased
@@ -86,13 +95,15 @@ def erase(customer: Customer, actor=None, confirm_number: str | None = None) -> 
                    changes={f: (None, None) for f in erased})
 
 
-def _scrub_audit(customer_id: int) -> None:
+def _scrub_audit(customer_id: int, plugin_fields_personal=()) -> None:
     """Blank the personal values the audit trail kept for this customer: every value of a
-    personal field, and every value of an entry about a part of the record (phone, address...)."""
+    personal field (the plugins' personal fields too), and every value of an entry about a
+    part of the record (phone, address...)."""
+    personal = AUDITED_PERSONAL | set(plugin_fields_personal)
     db.session.execute(
         update(AuditEntry)
         .where(AuditEntry.customer_id == customer_id)
-        .where(or_(AuditEntry.field.in_(sorted(AUDITED_PERSONAL)), AuditEntry.entity != "customer"))
+        .where(or_(AuditEntry.field.in_(sorted(personal)), AuditEntry.entity != "customer"))
         .where(or_(AuditEntry.old_value.is_not(None), AuditEntry.new_value.is_not(None)))
         .values(old_value=SCRUBBED, new_value=SCRUBBED)
     )

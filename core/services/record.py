@@ -672,7 +672,7 @@ def save_step(customer: Customer | None, data: dict, parts: dict, actor=None,
     if errors:
         # Report the customer's own bad fields too, not only the parts'.
         try:
-            customer_service._clean(data, customer, require_email=require_email)
+            customer_service._clean_all(data, customer, require_email, extra)
         except ValidationError as exc:
             errors = {**exc.errors, **errors}
         raise ValidationError(errors)

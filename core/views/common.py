@@ -5,8 +5,9 @@ from __future__ import annotations
 import babel
 from flask import current_app, jsonify, render_template, request
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, NotFound
 
 from core.db import record_id
 
@@ -75,10 +76,21 @@ def error_page(exc: HTTPException):
     if _wants_json():
         return jsonify(message=exc.description or exc.name), exc.code
     title, sentence = ERROR_PAGES[exc.code]
+    sentence = getattr(exc, "sentence", None) or sentence
     appbuilder = current_app.appbuilder
     return render_template("regulars/error.html", appbuilder=appbuilder,
                            base_template=appbuilder.base_template, code=exc.code, title=title,
                            sentence=sentence, back=appbuilder.get_url_for_index), exc.code
+
+
+def plugin_needs_upgrade(plugin) -> NotFound:
+    """The 404 of a plugin's page while its migrations wait for ``regulars db upgrade``."""
+    sentence = _("The plugin %(label)s is installed but its tables are not there yet: an "
+                 "administrator needs to run `regulars db upgrade` (or upgrade it on the Plugins "
+                 "page), then this page is here.", label=plugin.info.label)
+    exc = NotFound(description=sentence)
+    exc.sentence = sentence
+    return exc
 
 
 def register_error_pages(app) -> None:

@@ -13,6 +13,7 @@ from flask_login import current_user
 
 from core.errors import NotFound, ValidationError
 from core.models import CustomerStatus, CustomerType
+from core.services import contributions
 from core.services import customers as customer_service
 from core.services import exporter
 from core.services import record as record_service
@@ -39,10 +40,12 @@ def _date_arg(name):
         return None
 
 
-def _list_query():
+def _list_query(offered=()):
     """The list's search text, filters and sort from the query string; anything malformed
-    falls back to its default."""
+    falls back to its default, except a value no plugin filter of ``offered`` offers, which
+    raises ValidationError."""
     args = request.args
+    chosen = contributions.chosen_filters(args, offered) if offered else ()
     q = args.get("q", "").strip()[:200]
     status = args.get("status") if args.get("status") in STATUS_CHOICES else "active"
     filters = customer_service.Filters(
@@ -50,7 +53,8 @@ def _list_query():
         kind=args.get("kind") if args.get("kind") in {t.value for t in CustomerType} else None,
         group_id=int_arg("group"), segment_id=int_arg("segment"),
         tag=clean_text(args.get("tag", ""))[:60] or None,
-        created_from=_date_arg("created_from"), created_to=_date_arg("created_to"))
+        created_from=_date_arg("created_from"), created_to=_date_arg("created_to"),
+        plugin=chosen)
     sort = args.get("sort")
     if sort not in customer_service.SORTS and not (sort == "relevance" and q):
         sort = _default_sort(q)
@@ -77,12 +81,23 @@ class CustomerView(CustomerRecordViews, BaseView):
     @has_access
     @permission_name("list")
     def list(self):
-        q, filters, sort, desc = _list_query()
+        plugin_filters = contributions.list_filters()
+        try:
+            q, filters, sort, desc = _list_query(plugin_filters)
+            refused = {}
+        except ValidationError as exc:  # a plugin filter's value it does not offer
+            refused = exc.errors
+            q, filters, sort, desc = _list_query()
         per_page = min(max(int_arg("per_page") or 20, 5), 100)
-        page = customer_service.page(q=q, filters=filters, sort=sort, desc=desc,
-                                     page=int_arg("page") or 1, per_page=per_page,
-                                     after=request.args.get("after"),
-                                     before=request.args.get("before"))
+        page = None if refused else customer_service.page(
+            q=q, filters=filters, sort=sort, desc=desc, page=int_arg("page") or 1,
+            per_page=per_page, after=request.args.get("after"), before=request.args.get("before"))
+        rows = page.rows if page else []
+        # Plugins' columns: each one's values asked once for the whole page.
+        columns = contributions.list_columns()
+        column_values = contributions.column_values(columns, [c.id for c in rows]) \
+            if columns and rows else {}
+        plugin_chosen = {chosen.key: chosen.value for chosen in filters.plugin}
         status_arg = request.args.get("status") if request.args.get("status") in STATUS_CHOICES else ""
         params = {k: v for k, v in {
             "q": q, "status": status_arg, "kind": filters.kind, "group": filters.group_id,
@@ -91,8 +106,8 @@ class CustomerView(CustomerRecordViews, BaseView):
             "created_to": filters.created_to.isoformat() if filters.created_to else None,
             "sort": sort if sort != _default_sort(q) else None,
             "dir": "desc" if desc else None,
-            "per_page": per_page if per_page != 20 else None}.items() if v}
-        hidden = None if page.rows else customer_service.hidden_by_status(q, filters)
+            "per_page": per_page if per_page != 20 else None, **plugin_chosen}.items() if v}
+        hidden = None if refused or rows else customer_service.hidden_by_status(q, filters)
 
         def page_url(n, **cursor):
             return url_for("CustomerView.list", page=n, **params, **cursor)
@@ -111,12 +126,14 @@ class CustomerView(CustomerRecordViews, BaseView):
         # filter form's choices are the whole page's.
         return self.render_template(
             template, page=page, q=q, filters=filters, status=status_arg, kind=filters.kind or "",
+            refused=refused, plugin_filters=plugin_filters, plugin_chosen=plugin_chosen,
+            columns=columns, column_values=column_values,
             group_id=filters.group_id, sort=sort, desc=desc, params=params, page_url=page_url,
             sort_url=sort_url, with_status=with_status, hidden=hidden,
             groups=group_service.all_groups()
-            if not partial or (filters.group_id and not page.rows) else [],
+            if not partial or (filters.group_id and not rows) else [],
             segments=record_service.all_segments()
-            if not partial or (filters.segment_id and not page.rows) else [],
+            if not partial or (filters.segment_id and not rows) else [],
             tag_names=[] if partial else record_service.suggest_tags("", limit=200),
             statuses=list(CustomerStatus), kinds=list(CustomerType),
             # The rows refreshed as one types need neither button (each check is a query).
@@ -124,14 +141,18 @@ class CustomerView(CustomerRecordViews, BaseView):
             can_export=not partial and allowed("can_export", "CustomerView"),
             export_url=url_for("CustomerView.export_csv", **{k: v for k, v in params.items()
                                                             if k not in ("sort", "dir", "per_page")}),
-        )
+        ), 400 if refused else 200
 
     @expose("/export.csv")
     @has_access
     @permission_name("export")
     def export_csv(self):
         """The current filter as a spreadsheet-safe CSV, streamed row batch by row batch."""
-        q, filters, _sort, _desc = _list_query()
+        try:
+            q, filters, _sort, _desc = _list_query(contributions.list_filters())
+        except ValidationError as exc:
+            return Response(" ".join(str(m) for m in exc.errors.values()) + "\n", status=400,
+                            mimetype="text/plain; charset=utf-8")
         stmt = customer_service.filtered(q, filters=filters)
         chosen = {k: v for k, v in request.args.items() if k not in ("sort", "dir", "per_page")}
         rows = exporter.iter_csv(stmt, actor=current_user, filters=chosen)  # audited here

@@ -13,9 +13,11 @@ from flask_login import current_user
 from core.crypto import mask
 from core.errors import NotFound, ValidationError
 from core.models import CustomerType
+from core.services import contributions
 from core.services import customers as customer_service
 from core.services import duplicates as duplicate_service
 from core.services import merge as merge_service
+from core.services import plugin_fields
 from core.services.history import SENSITIVE
 from core.views.common import allowed, int_arg
 
@@ -112,8 +114,11 @@ class DuplicatesView(BaseView):
         survivor, merged = self._customer(survivor_id), self._customer(merged_id)
         errors = {}
         choices = merge_service.default_choices(survivor, merged)
+        field_rows = merge_service.plugin_field_choices(survivor, merged)
+        choices.update({r["field"].name: r["choice"] for r in field_rows})
         if request.method == "POST":
-            sent = {name: request.form[f"choice_{name}"] for name in merge_service.MERGE_FIELDS
+            names = list(merge_service.MERGE_FIELDS) + [r["field"].name for r in field_rows]
+            sent = {name: request.form[f"choice_{name}"] for name in names
                     if f"choice_{name}" in request.form}
             choices.update({k: v for k, v in sent.items() if v in (merge_service.SURVIVOR,
                                                                     merge_service.MERGED)})
@@ -130,5 +135,13 @@ class DuplicatesView(BaseView):
                  "merged": _shown(merged, n), "differs": n in differing, "choice": choices[n]}
                 for n in merge_service.MERGE_FIELDS
                 if n in differing or _shown(survivor, n)]
+        # The plugins' fields, chosen between like the core's.
+        for r in field_rows:
+            field = r["field"]
+            shown = {side: plugin_fields.text(field, r[side]) for side in ("survivor", "merged")}
+            if r["differs"] or shown["survivor"]:
+                rows.append({"name": field.name, "label": field.label, **shown,
+                             "differs": r["differs"], "choice": choices[field.name]})
         return self.render_template("regulars/duplicates/merge.html", survivor=survivor,
-                                    merged=merged, rows=rows, errors=errors)
+                                    merged=merged, rows=rows, errors=errors,
+                                    panels=contributions.merge_panels(survivor, merged))

@@ -124,6 +124,19 @@ def person(user) -> str:
     return name or user.username
 
 
+def activity_headline(entry) -> str:
+    """The subject an entry of the Activity tab shows in bold: its subject, except on a note
+    whose subject is only the first line of its body (the core's notes), which the body shows
+    in full anyway."""
+    subject = entry.subject or ""
+    if entry.kind == "note" and subject and entry.body:
+        first_line = entry.body.split("\n", 1)[0]
+        cut = subject.endswith("…") and first_line.startswith(subject[:-1])
+        if subject == first_line or cut:
+            return ""
+    return subject
+
+
 # -- how the audit trail reads on screen ------------------------------------------------------
 
 
@@ -137,9 +150,25 @@ class ShownRow(NamedTuple):
 
 
 def field_label(entity: str, field: str) -> str:
-    """A field of the trail in words: the customer's own, or one of a part of the record."""
+    """A field of the trail in words: the customer's own, one of a part of the record, or a
+    plugin's field (``CustomerField``, by its label)."""
     label = PART_FIELD_LABELS.get(entity, {}).get(field) or FIELD_LABELS.get(field)
+    if not label and entity == "customer":
+        label = _plugin_field_labels().get(field)
     return str(label) if label else field.replace("_", " ").capitalize()
+
+
+def _plugin_field_labels() -> dict[str, str]:
+    """{name: label} of every installed plugin's field, read once per request."""
+    from flask import g
+
+    from core.services import plugin_fields
+
+    labels = g.get("regulars_plugin_field_labels")
+    if labels is None:
+        labels = {f.name: f.label for f in plugin_fields.installed_fields()}
+        g.regulars_plugin_field_labels = labels
+    return labels
 
 
 def filter_key(entity: str, field: str) -> str:
@@ -294,6 +323,7 @@ class CustomerHistoryView(BaseView):
             "regulars/customers/tab_activity.html", customer=customer, timeline=timeline,
             kind=kind, filters=filters, kinds=history.ACTIVITY_KINDS, kind_labels=KIND_LABELS,
             kind_icons=KIND_ICONS, notes=note_service.by_ids(customer, note_ids),
+            headline=activity_headline,
             note_form=NoteForm(formdata=None), call_form=_new_call_form(),
             can_add_note=allowed("can_add_note", VIEW), can_log_call=allowed("can_log_call", VIEW),
             can_edit_note=allowed("can_edit_note", VIEW),

@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from core.db import db
 from core.errors import ValidationError
+from core.plugins import NEEDS_UPGRADE
 from core.services import plugins as plugin_service
 from core.views.common import allowed, host
 
@@ -30,7 +31,7 @@ class PluginsView(BaseView):
         plugins = sorted(h.plugins.values(), key=lambda p: p.info.label.lower())
         return self.render_template(
             "regulars/plugins.html", plugins=plugins, host=h, states=states,
-            can_toggle=allowed("can_toggle", "PluginsView"),
+            can_toggle=allowed("can_toggle", "PluginsView"), needs_upgrade=NEEDS_UPGRADE,
         )
 
     @expose("/<name>/toggle", methods=["POST"])

@@ -55,8 +55,8 @@ class PrivacyView(BaseView):
                 flash(_("The personal data of %(number)s was erased.", number=customer.number),
                       "success")
                 return redirect(url_for("CustomerView.overview", customer_id=customer.id))
-        elif customer.erased_at is not None:
-            error = " ".join(str(m) for m in _refusal(customer).errors.values())
+        else:  # already erased, or a plugin that cannot run would leave its data behind
+            error = " ".join(str(m) for m in _refusal(customer).errors.values()) or None
         return self.render_template("regulars/privacy/erase.html", customer=customer, error=error,
                                     already=customer.erased_at is not None)
 

@@ -25,6 +25,7 @@ from wtforms.validators import Length, Optional
 from core.errors import NotFound, ValidationError
 from core.models import CustomerStatus, CustomerType
 from core.services import customers as customer_service
+from core.services import plugin_fields as plugin_field_service
 from core.services import record as record_service
 from core.services.duplicates import LikelyDuplicates
 from core.services.normalize import fold
@@ -215,7 +216,13 @@ class Wizard:
 
     def __init__(self, kind: str, step: str | None,
                  customer_type: str = CustomerType.individual.value):
-        self.plugin_fields = host().collect("customer_form_fields", kind=kind)
+        from core.sdk import FormField
+
+        # The plugins' CustomerFields (built from their type), then their own form fields.
+        self.plugin_fields = [
+            FormField(f.name, plugin_field_service.form_field(f), f.spec.section)
+            for f in plugin_field_service.fields()] + host().collect("customer_form_fields",
+                                                                     kind=kind)
         self.plugin_steps = {}
         for ff in self.plugin_fields:
             self.plugin_steps.setdefault(_step_of(ff.section), []).append(ff)
@@ -306,6 +313,8 @@ def initial_values(customer) -> dict:
     values["segment_id"] = "" if customer.segment_id is None else str(customer.segment_id)
     values["reseller_id"] = customer.reseller.number if customer.reseller else ""
     values["tags"] = ", ".join(t.name for t in customer.tags)
+    for name, value in plugin_field_service.read(customer).items():
+        values[name] = _shown(value) if isinstance(value, Decimal) else value
     for extra in host().collect("customer_form_initial", customer=customer):
         values.update(extra)
     return values

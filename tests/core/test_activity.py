@@ -262,6 +262,39 @@ def test_an_activity_written_by_a_plugin_shows_with_its_source(make_app, page):
     assert "via stamps" in entry.find(cls="activity-source").text
 
 
+def test_a_note_a_plugin_writes_shows_its_subject_and_its_body(app, admin_client,
+                                                               make_customer, page):
+    customer_id = make_customer()
+    log_activity(app, customer_id, "note", "Said hello", body="Morning, Sam!", source="hello")
+
+    entry = page(activity_tab(admin_client, customer_id)).find("li", cls="activity-entry")
+
+    assert entry.find(cls="activity-subject").text == "Said hello"
+    assert entry.find(cls="activity-body").text == "Morning, Sam!"
+
+
+def test_a_note_with_a_subject_only_shows_it_once(app, admin_client, make_customer, page):
+    customer_id = make_customer()
+    log_activity(app, customer_id, "note", "Prefers the back door", source="hello")
+
+    entry = page(activity_tab(admin_client, customer_id)).find("li", cls="activity-entry")
+
+    assert entry.find(cls="activity-subject").text == "Prefers the back door"
+    assert entry.find(cls="activity-body") is None
+
+
+def test_a_note_added_in_the_tab_shows_its_text_once_not_its_first_line_again(
+        admin_client, make_customer, page):
+    customer_id = make_customer()
+    admin_client.post(f"/customers/{customer_id}/notes/add",
+                      data={"body": "Prefers email\nNever before ten"})
+
+    entry = page(activity_tab(admin_client, customer_id)).find("li", cls="activity-entry")
+
+    assert entry.find(cls="activity-subject") is None
+    assert entry.find(cls="activity-body").text == "Prefers email Never before ten"
+
+
 # -- who may do what --------------------------------------------------------------------------
 
 

@@ -322,7 +322,7 @@ def test_another_users_run_is_not_found(client_for, users, app, path):
     with app.app_context():
         run_id = queue_run(users["Manager"])
     from core.cli import ensure_user
-    from tests.conftest import PASSWORD, login
+    from core.testing import PASSWORD, login
 
     with app.app_context():  # the same role, another person
         ensure_user("manager2", PASSWORD, "manager2@example.com", "Other", "Manager", "Manager")

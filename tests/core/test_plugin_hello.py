@@ -121,6 +121,22 @@ def test_say_hello_action_greets_the_customer_the_way_they_like(admin_client, cu
     assert "Morning, Sam!" in response.get_data(as_text=True)
 
 
+def test_say_hello_writes_it_on_the_timeline_as_the_signed_in_user(app, admin_client,
+                                                                  customer_id, users):
+    from core.db import db
+    from core.models import Activity
+
+    response = admin_client.post(f"/hello/customers/{customer_id}/say")
+
+    assert response.status_code == 302
+    with app.app_context():  # a fresh session: what the action committed
+        saved = [(a.kind, a.subject, a.body, a.source, a.actor_fk) for a in db.session.execute(
+            select(Activity).where(Activity.customer_id == customer_id)).scalars()]
+    assert saved == [("note", "Said hello", "Morning, Sam!", "hello", users["Admin"])]
+    tab = admin_client.get(f"/customers/{customer_id}/tabs/activity").get_data(as_text=True)
+    assert "Said hello" in tab and "via hello" in tab
+
+
 def test_readonly_user_sees_the_hello_tab_but_not_the_say_hello_action(client_for, customer_id):
     readonly = client_for("ReadOnly")
 

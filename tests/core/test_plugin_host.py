@@ -155,8 +155,26 @@ def test_hook_implementation_with_a_typo_in_its_name_skips_its_plugin():
         "customer_tab": lambda customer: None,  # customer_tabs, misspelt
     }))
 
-    assert host.plugins["stamps"].error == "implements 'customer_tab', which is not a Regulars hook"
+    assert host.plugins["stamps"].error == (
+        "implements 'customer_tab', which is not a Regulars hook; did you mean 'customer_tabs'?")
     assert host.pm.get_plugin("stamps") is None
+
+
+def test_a_misspelt_hook_name_is_reported_with_the_hook_meant():
+    host = started_host(throwaway_plugin("stamps", hooks={
+        "customer_badge": lambda customer: None,  # customer_badges, misspelt
+    }))
+
+    assert host.plugins["stamps"].error.endswith("; did you mean 'customer_badges'?")
+
+
+def test_a_hook_name_like_no_hook_at_all_gets_no_suggestion():
+    host = started_host(throwaway_plugin("stamps", hooks={
+        "print_loyalty_card_on_paper": lambda: None,
+    }))
+
+    assert host.plugins["stamps"].error == (
+        "implements 'print_loyalty_card_on_paper', which is not a Regulars hook")
 
 
 def test_hook_implementation_taking_an_argument_the_hook_lacks_skips_its_plugin():
@@ -370,7 +388,7 @@ def test_plugins_page_lists_the_installed_third_party_plugin(admin_client):
 
     row = plugin_row(html, "hello")
     assert "regulars-hello" in row and "1.0.0" in row
-    assert "customer_form_saved" in row and "register_jobs" in row
+    assert "customer_fields" in row and "register_jobs" in row
 
 
 def test_plugins_page_shows_why_a_plugin_is_skipped(make_app):

@@ -104,7 +104,7 @@ def test_each_role_sees_the_screen_only_if_it_runs_the_shop(client_for, role, so
 
 
 def test_retry_and_discard_need_the_form_token_when_csrf_is_on(make_app, users, some_tasks):
-    from tests.conftest import login
+    from core.testing import login
 
     app = make_app(WTF_CSRF_ENABLED=True)
     client = app.test_client()

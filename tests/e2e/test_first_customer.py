@@ -5,7 +5,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import PASSWORD
+from core.testing import PASSWORD
 
 pytestmark = pytest.mark.e2e
 

@@ -7,12 +7,11 @@ from pathlib import Path
 from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from wtforms import StringField
-from wtforms.validators import Length, Optional
 
-from core.sdk import Action, Badge, FormField, PluginInfo, Tab, hookimpl
+from core.sdk import (Action, Badge, CustomerField, ListColumn, ListFilter, MergePanel,
+                      PluginInfo, Tab, hookimpl)
 from regulars_hello import jobs, services
-from regulars_hello.models import GREETING_MAX
+from regulars_hello.models import GREETING_MAX, Greeting
 from regulars_hello.views import HelloView
 
 PLUGIN = PluginInfo(
@@ -23,6 +22,8 @@ PLUGIN = PluginInfo(
     core_version=">=1,<2",
     migrations=str(Path(__file__).resolve().parent / "migrations"),
     author="The Regulars contributors",
+    # Saying hello is for the till too (a permission not named follows the core's rule).
+    grants={"can_say": ["Manager", "Cashier"]},
 )
 
 
@@ -39,30 +40,15 @@ def register_jobs(scheduler):
     scheduler.add_job(jobs.count_greetings, "interval", hours=1, id="hello.count_greetings")
 
 
-# -- the customer form -----------------------------------------------------------------------
+# -- the customer record ---------------------------------------------------------------------
 
 
 @hookimpl
-def customer_form_fields(kind):
-    return FormField(
-        name=services.FIELD,
-        field=StringField(_l("Preferred greeting"),
-                          validators=[Optional(), Length(max=GREETING_MAX)],
-                          description=_l("How staff greet this customer, e.g. “Morning, Sam!”")),
-        section="Basic",
-    )
-
-
-@hookimpl
-def customer_form_initial(customer):
-    return {services.FIELD: services.greeting_of(customer)}
-
-
-@hookimpl
-def customer_form_saved(customer, data):
-    if services.FIELD in data:  # absent when the save came from somewhere without our field
-        services.set_greeting(customer, data[services.FIELD])
-
+def customer_fields():
+    # On the form, in the API, the CSV import and export, the merge screen and erasure.
+    return CustomerField(name=services.FIELD, label=_l("Preferred greeting"),
+                         column=Greeting.text, max_length=GREETING_MAX, section="Basic",
+                         description=_l("How staff greet this customer, e.g. “Morning, Sam!”"))
 
 
 @hookimpl
@@ -90,6 +76,28 @@ def customer_badges(customer):
     if greeting:
         return Badge(label=greeting, style="info", title=_("Preferred greeting"))
     return None
+
+
+# -- the customer list and the merge screen --------------------------------------------------
+
+
+@hookimpl
+def customer_list_columns():
+    return ListColumn(key="hello_greeting", label=_l("Greeting"), values=services.greetings_of)
+
+
+@hookimpl
+def customer_list_filters():
+    return ListFilter(key="hello_greeted", label=_l("Greeting"),
+                      choices=[("yes", _l("Has a greeting"))], apply=services.greeted)
+
+
+@hookimpl
+def merge_panels(survivor, merged):
+    return MergePanel(title=_("Greetings"), rows=[(_("Greeting"), services.greeting_of(survivor),
+                                                   services.greeting_of(merged))],
+                      text=_("The kept customer's greeting stays; if they have none, the other "
+                             "one moves to them."))
 
 
 # -- privacy ---------------------------------------------------------------------------------

@@ -67,3 +67,14 @@ def latest(limit: int = 50) -> list[tuple[Any, str]]:
     rows = db.session.execute(
         select(Greeting).order_by(Greeting.updated_at.desc()).limit(limit)).scalars()
     return [(get_customer(row.customer_id), row.text) for row in rows]
+
+
+def greetings_of(customer_ids) -> dict[int, str]:
+    """The greetings of these customers (one page of the customer list), in one query."""
+    return dict(db.session.execute(select(Greeting.customer_id, Greeting.text)
+                                   .where(Greeting.customer_id.in_(customer_ids))).all())
+
+
+def greeted(value: str):
+    """The ids of customers who have a greeting: a SELECT the customer list filters by."""
+    return select(Greeting.customer_id)

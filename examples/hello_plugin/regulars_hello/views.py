@@ -7,7 +7,7 @@ from flask_appbuilder import BaseView, expose, has_access
 from flask_appbuilder.security.decorators import permission_name
 from flask_babel import gettext as _
 
-from core.sdk import NotFound, customer_url, get_customer
+from core.sdk import NotFound, customer_url, get_customer, record_activity
 from regulars_hello import services
 
 
@@ -43,6 +43,10 @@ class HelloView(BaseView):
     @has_access
     def say(self, customer_id):
         customer = _customer_or_404(customer_id)
-        greeting = services.greeting_of(customer)
-        flash(greeting or _("Hello, %(name)s!", name=customer.display_name), "info")
+        greeting = services.greeting_of(customer) or _("Hello, %(name)s!",
+                                                       name=customer.display_name)
+        # No transaction is open in a view, so record_activity commits on its own, as the
+        # signed-in user.
+        record_activity(customer, "note", _("Said hello"), greeting, source="hello")
+        flash(greeting, "info")
         return redirect(customer_url(customer))
