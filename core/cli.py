@@ -13,6 +13,7 @@ from rich.progress import Progress
 from rich.table import Table
 
 from core import devserver
+from core.plugins import current_host
 
 console = Console()
 
@@ -53,37 +54,75 @@ def db_upgrade():
     try:
         upgraded = upgrade_all()
     except MigrationError as exc:
+        if exc.upgraded:
+            console.print(f"Upgraded: {', '.join(exc.upgraded)}")
         raise click.ClickException(str(exc)) from None
     console.print(f"Upgraded: {', '.join(upgraded)}")
 
 
 def upgrade_all() -> list[str]:
     """Upgrade the core and the plugins (see ``migrate.upgrade``), then tell every running
-    process: a plugin that needed ``regulars db upgrade`` becomes active at once."""
+    process: a plugin that needed ``regulars db upgrade`` becomes active at once. A plugin
+    whose migrations cannot run does not hold the others back: what could be upgraded is,
+    and made known, before its MigrationError is raised."""
     from core import migrate
     from core.db import db, write_transaction
     from core.plugins import SETTINGS_KEY
     from core.services import email_templates
     from core.services.plugins import bump_version
 
-    upgraded = migrate.upgrade()
+    try:
+        upgraded, broken = migrate.upgrade(), None
+    except migrate.MigrationError as exc:
+        if not exc.upgraded:  # the core's own migrations could not run
+            raise
+        upgraded, broken = exc.upgraded, exc
     with write_transaction():
         bump_version(SETTINGS_KEY)
-    current_app.extensions["regulars.plugins"].refresh(db.session, force=True)
+    current_host().refresh(db.session, force=True)
     sync_permissions()
     email_templates.seed()  # the emails the core and enabled plugins register, for rewording
+    if broken is not None:
+        raise broken
     return upgraded
 
 
 def sync_permissions() -> None:
     """Write every view's permissions and rewrite the built-in roles (Admin, Manager, ...)."""
+    _write_permissions()
+    current_app.appbuilder.sm.sync_builtin_roles()
+
+
+def sync_plugin_permissions(name: str) -> None:
+    """Write every view's permissions, and give the built-in roles plugin ``name``'s: on the
+    views that are its own alone, and on whatever permission did not exist before (its
+    menu items), exactly what its ``grants`` or the core's rule say. Every other permission
+    of every role stays as it is, so an administrator's changes to the built-in roles are
+    kept (enabling a plugin, or "Upgrade now", never undoes them)."""
+    appbuilder = current_app.appbuilder
+    sm = appbuilder.sm
+    model = sm.permissionview_model
+    before = {pvm.id for pvm in sm.session.query(model)}
+    _write_permissions()
+    host = current_host()
+    mine, others = set(), set()
+    for view in appbuilder.baseviews:
+        blueprint = getattr(getattr(view, "blueprint", None), "name", None)
+        (mine if host.owner_of_blueprint(blueprint) == name else others).add(
+            view.class_permission_name)
+    own = mine - others  # a view name it shares with the core (or another plugin) is not its
+    sm.sync_builtin_roles(only=[
+        pvm for pvm in sm.session.query(model)
+        if pvm.id not in before or (pvm.view_menu is not None and pvm.view_menu.name in own)])
+
+
+def _write_permissions() -> None:
     from core.security import BUILTIN_ROLES
 
     appbuilder = current_app.appbuilder
     for role in (*BUILTIN_ROLES, current_app.config["AUTH_ROLE_PUBLIC"]):
         appbuilder.sm.add_role(role)
     appbuilder.add_permissions(update_perms=True)
-    appbuilder.sm.sync_builtin_roles()
 
 
 @db_group.command("heads", help="Show each branch's head revision.")
@@ -178,7 +217,7 @@ def plugins_group():
 def plugins_list():
     from core.db import db
 
-    host = current_app.extensions["regulars.plugins"]
+    host = current_host()
     host.refresh(db.session, force=True)
     table = Table("name", "version", "enabled", "active", "requires", "description / problem")
     for plugin in sorted(host.plugins.values(), key=lambda p: p.name):

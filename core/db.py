@@ -14,8 +14,9 @@ from flask_appbuilder.models.sqla.base import SQLA
 from sqlalchemy import event, func, literal, text, types
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.orm import scoped_session
+from sqlalchemy.orm import Session, scoped_session
 from sqlalchemy.sql import ClauseElement, operators
+from sqlalchemy.sql.elements import TextClause
 from sqlalchemy.sql.functions import FunctionElement
 
 db = SQLA()
@@ -274,6 +275,31 @@ def _sqlite_begin(conn):
 
 
 _WRITE_DEPTH = "regulars.write_depth"  # session.info: write_transaction blocks open on it
+# session.info: the open transaction has written (a flush, or an insert, update or delete
+# statement run through the session), so write_transaction carries it on instead of ending it.
+_WRITTEN = "regulars.written"
+
+
+@event.listens_for(Session, "after_flush")
+def _note_flush(session, flush_context):
+    session.info[_WRITTEN] = True
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _note_write_statement(state):
+    if state.is_insert or state.is_update or state.is_delete or (
+            isinstance(state.statement, TextClause)
+            and state.statement.text.lstrip()[:6].upper() in _WRITING_WORDS):
+        state.session.info[_WRITTEN] = True
+
+
+_WRITING_WORDS = frozenset({"INSERT", "UPDATE", "DELETE"})
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_writes(session, transaction):
+    if transaction.parent is None:  # committed, rolled back or closed: nothing is open
+        session.info.pop(_WRITTEN, None)
 
 
 def _own_session(session=None):
@@ -300,9 +326,14 @@ def write_transaction(session=None, *, savepoint: bool = True):
     a service's ``write_transaction`` they join it; called where none is open (a view, a
     job, a task) they commit on their own.
 
-    The outermost block first ends a read-only transaction the request may have opened (its
-    reads were of the database as it was), so the write starts fresh; writes already pending
-    in the session are carried into it and commit with it.
+    The outermost block carries on the session's open transaction when that transaction has
+    written already (objects added, changed or deleted, flushed or not, or an INSERT, UPDATE
+    or DELETE run with ``session.execute``): those writes then commit with the block, and an
+    error leaving the block rolls them back too, so a view that adds and flushes a row and
+    then calls ``record_activity`` writes both or neither. A transaction that has only read
+    (the request's reads of the database as it was) is committed first, so the write starts
+    fresh. SQL run on ``session.connection()`` directly is not seen: run writes through the
+    session, or inside the ``write_transaction`` they belong with.
 
     On SQLite the transaction starts with BEGIN IMMEDIATE, so a read-then-write cannot be
     overtaken by another writer between its read and its write. On PostgreSQL services take
@@ -321,7 +352,8 @@ def write_transaction(session=None, *, savepoint: bool = True):
         finally:
             session.info[_WRITE_DEPTH] = depth
         return
-    if session.in_transaction() and not (session.new or session.dirty or session.deleted):
+    written = session.new or session.dirty or session.deleted or session.info.get(_WRITTEN)
+    if session.in_transaction() and not written:
         # End the read-only transaction the request may have opened, so ours starts fresh.
         session.commit()
     if not session.in_transaction():

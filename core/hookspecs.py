@@ -10,7 +10,14 @@ Conventions
   plugin isolated, the user's request never fails because of it.
 * ``*_ing`` hooks (and ``customer_form_saved``) run inside the service's transaction and may
   veto it by raising ``core.sdk.ValidationError``.
-* Hooks of disabled plugins are never called.
+* A disabled plugin is hidden, not absent. Its hooks are not called, with these exceptions:
+  ``customer_merging``, ``customer_erasing``, ``customer_export`` and ``merge_panels`` are
+  called on every plugin that loaded and whose tables are migrated, enabled or not (its data
+  is still the customer's), and so is ``customer_fields`` when a merge, an erasure or the data
+  export reads the fields; ``addhooks``, ``register_views``, ``register_api`` and
+  ``register_jobs`` are called at start-up for every plugin that loaded (its URLs then answer
+  404 and its jobs are skipped while it is off); ``plugin_disabled`` reaches the plugin
+  switched off.
 
 Each docstring says when the hook is called, what its arguments are, what to return, and
 ends with an example taken from examples/hello_plugin where it can be.
@@ -26,17 +33,26 @@ hookspec = HookspecMarker("regulars")
 
 @hookspec(historic=True)
 def addhooks(pm):
-    """Publish this plugin's own hookspecs for other plugins, with ``pm.add_hookspecs(module)``.
+    """Publish this plugin's own hookspecs for other plugins, with ``pm.add_hookspecs(module)``;
+    each spec in that module is marked with ``core.sdk.hookspec``.
 
     ``pm`` is the app's pluggy PluginManager. Called once for every loaded plugin, before the
     host checks that every hook implementation matches a spec, so plugins that implement your
-    hooks load whatever their order. Return value ignored.
+    hooks load whatever their order. Call your hooks with ``plugin_host().notify(name, ...)``
+    after your commit, or ``plugin_host().hook.NAME(...)`` inside your transaction: either
+    reaches the active plugins only. Return value ignored.
 
     Example::
 
+        # regulars_sales/hookspecs.py
+        @hookspec
+        def sale_recorded(sale):
+            "A sale was recorded and committed."
+
+        # regulars_sales/plugin.py
         @hookimpl
         def addhooks(pm):
-            from stamps import hookspecs
+            from regulars_sales import hookspecs
             pm.add_hookspecs(hookspecs)
     """
 
@@ -96,15 +112,18 @@ def register_jobs(scheduler):
 
     ``scheduler`` takes APScheduler's ``add_job`` arguments. The job ``id`` defaults to
     ``"<plugin>.<function name>"`` and ``replace_existing`` to True, so registering is
-    idempotent. Jobs run in the one scheduler process (``regulars scheduler``), inside an app
-    context; a job of a disabled plugin is skipped when it fires. Return value ignored.
+    idempotent. Cron triggers keep the shop's time (``hour=8`` is 08:00 in the shop). One
+    process keeps the time (``regulars scheduler``); when a job falls due it is enqueued as the
+    background task ``scheduled:<job id>``, which a worker runs in an app context, as nobody
+    (``current_actor()`` is None), retrying it if it raises. A job whose plugin is not active
+    is skipped when it falls due. Return value ignored (tests get it from ``run_job``).
 
     Example::
 
         @hookimpl
         def register_jobs(scheduler):
-            scheduler.add_job(jobs.count_greetings, "interval", hours=1,
-                              id="hello.count_greetings")
+            scheduler.add_job(birthday_greetings, "cron", hour=8,
+                              id="hello.birthdays")  # 08:00 in the shop's time zone
     """
 
 
@@ -159,7 +178,7 @@ def customer_badges(customer):
 
         @hookimpl
         def customer_badges(customer):
-            greeting = services.greeting_of(customer)
+            greeting = greeting_of(customer)
             if greeting:
                 return Badge(label=greeting, style="info", title=_("Preferred greeting"))
     """
@@ -215,8 +234,9 @@ def customer_form_fields(kind):
     ``CustomerField`` from ``customer_fields`` instead: it reaches the API, the import and
     export and the merge screen too. This hook is for what only a form can ask.
 
-    ``field`` is an unbound WTForms field; ``section`` names the panel it appears in ("Basic",
-    "Contact", "Status", or a new one). Prefix the name with your plugin's name: a field named
+    ``field`` is an unbound WTForms field; ``section`` names the form's step it appears in
+    ("Basic", "Business profile", "Addresses & contacts", "Identity", "Preferences", "Segment &
+    tags"; any other name lands under "More"). Prefix the name with your plugin's name: a field named
     like a core field is ignored. Store the value in ``customer_form_saved``.
 
     Example::
@@ -474,10 +494,12 @@ def search_providers():
 @hookspec
 def plugin_enabled(name):
     """The plugin ``name`` was switched on (on the Plugins page or with ``regulars plugins
-    enable``): its migrations are upgraded and the change committed. Called after the commit on
-    every active plugin, the one switched on included, each on its own: one that raises is
-    logged and the others still hear it. Not called when the plugin was on already, nor at
-    start-up (use ``startup`` for that).
+    enable``), or an enabled plugin that waited for its upgrade became active through "Upgrade
+    now" on the Plugins page: its migrations are upgraded and the change committed. Called
+    after the commit on every active plugin, the one switched on included, each on its own:
+    one that raises is logged and the others still hear it. Not called when the plugin was
+    active already, nor by ``regulars db upgrade``, nor at start-up (use ``startup`` for
+    that).
 
     Example::
 

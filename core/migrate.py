@@ -12,14 +12,20 @@ from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 from alembic.script.revision import RevisionError
-from flask import current_app
+
+from core.plugins import current_host
 
 CORE_MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 CORE_VERSIONS = CORE_MIGRATIONS / "versions"
 
 
 class MigrationError(Exception):
-    """A plugin's migrations cannot run (a revision names one that does not exist, ...)."""
+    """A plugin's migrations cannot run (a revision names one that does not exist, ...).
+    ``upgraded``: the branches upgraded all the same (the core's and the healthy plugins')."""
+
+    def __init__(self, message: str, upgraded: list[str] | None = None):
+        super().__init__(message)
+        self.upgraded = list(upgraded or ())
 
 
 @dataclasses.dataclass(frozen=True)
@@ -98,7 +104,7 @@ def alembic_config(host=None) -> Config:
     """An Alembic config whose version locations are the core's and every plugin's whose
     migrations can be read (disabled ones too: their revisions stay in the database's
     history)."""
-    host = host or current_app.extensions["regulars.plugins"]
+    host = host or current_host()
     cfg = Config()
     cfg.set_main_option("script_location", str(CORE_MIGRATIONS))
     locations = [str(CORE_VERSIONS)]
@@ -121,27 +127,34 @@ def upgrade(plugins: list[str] | None = None, host=None) -> list[str]:
     """Upgrade the core and the given plugins' branches (default: every plugin that is loaded
     and enabled, whether or not it is at head yet). Returns the branch names upgraded.
 
-    Raises MigrationError, in one line naming the plugin and the file, when a plugin to be
-    upgraded has migrations that cannot run; nothing is upgraded then."""
-    host = host or current_app.extensions["regulars.plugins"]
+    A plugin whose migrations cannot run (a revision naming one that does not exist, a file
+    that does not import) does not stop the others: the core and every healthy plugin are
+    upgraded first, then MigrationError is raised, in one line naming each broken plugin and
+    its file, with ``upgraded`` saying what was done; the broken plugins stay inactive. When
+    the core's own migrations cannot run, nothing else is upgraded."""
+    host = host or current_host()
     names = plugins if plugins is not None else host.plugins_to_upgrade()
-    broken = [(n, host.migration_error(n)) for n in names if host.migration_error(n)]
-    if broken:
-        raise MigrationError("; ".join(
-            f"Plugin {name} cannot be upgraded: {why}" for name, why in broken))
+    problems = [f"Plugin {name} cannot be upgraded: {host.migration_error(name)}"
+                for name in names if host.migration_error(name)]
     cfg = alembic_config(host)
     known = branches(cfg)
-    targets = ["core"]
-    for name in names:
-        if name in known:
-            targets.append(name)
+    targets = ["core"] + [name for name in names
+                          if name in known and not host.migration_error(name)]
+    done: list[str] = []
     for target in targets:
         try:
             command.upgrade(cfg, f"{target}@head")
         except (KeyError, RevisionError) as exc:  # what Alembic raises for a broken history
             owner = "the core" if target == "core" else f"plugin {target}"
             detail = exc.args[0] if exc.args else type(exc).__name__
-            raise MigrationError(f"The migrations of {owner} cannot run: unknown revision "
-                                 f"{detail!r}" if isinstance(exc, KeyError) else
-                                 f"The migrations of {owner} cannot run: {detail}") from exc
-    return targets
+            message = (f"The migrations of {owner} cannot run: unknown revision {detail!r}"
+                       if isinstance(exc, KeyError) else
+                       f"The migrations of {owner} cannot run: {detail}")
+            if target == "core":
+                raise MigrationError(message) from exc
+            problems.append(message)
+            continue
+        done.append(target)
+    if problems:
+        raise MigrationError("; ".join(problems), upgraded=done)
+    return done

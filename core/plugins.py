@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import functools
 import logging
 from importlib import import_module
 from importlib.metadata import entry_points
@@ -329,10 +330,12 @@ class PluginHost:
     def refresh(self, session, force: bool = False, version: Any = _READ_IT) -> None:
         """Re-read the enabled set and the applied migrations when another process changed
         them (one cheap SELECT, or none when the caller read the settings ``version`` already:
-        see core.access). ``session`` may be a Session or a Connection."""
-        from sqlalchemy import select, text
+        see core.access), then both in one more statement when the version moved (enabling,
+        disabling and ``regulars db upgrade`` all move it). ``session`` may be a Session or
+        a Connection."""
+        from sqlalchemy import select
 
-        from core.models import PluginState, SettingsVersion
+        from core.models import SettingsVersion
 
         self._state_tried = True
         if version is _READ_IT:
@@ -346,9 +349,10 @@ class PluginHost:
         version = version or 0
         if not force and version == self._state_version:
             return
-        rows = session.execute(select(PluginState.name, PluginState.enabled)).all()
-        versions = set(session.execute(text("SELECT version_num FROM alembic_version")).scalars())
-        self._disabled = {name for name, enabled in rows if not enabled}
+        rows = session.execute(_state_statement()).all()
+        # plugin_state.enabled is never NULL: a NULL marks a row of alembic_version.
+        versions = {name for name, enabled in rows if enabled is None}
+        self._disabled = {name for name, enabled in rows if enabled is not None and not enabled}
         self._applied = self._ancestors(versions)
         self._unknown_revisions = {v for v in versions if v not in self._parents}
         self._state_version = version
@@ -541,6 +545,19 @@ class PluginHost:
         return None
 
 
+@functools.lru_cache(maxsize=1)
+def _state_statement():
+    """The enabled set and the applied revisions, in one statement: (plugin name, enabled)
+    rows of ``plugin_state``, then (revision, NULL) rows of ``alembic_version``."""
+    from sqlalchemy import String, column, null, select, table, union_all
+
+    from core.models import PluginState
+
+    applied = table("alembic_version", column("version_num", String))
+    return union_all(select(PluginState.name, PluginState.enabled),
+                     select(applied.c.version_num, null()))
+
+
 def _grants_error(grants) -> str:
     """Why ``PluginInfo.grants`` cannot be used, or ""."""
     from core.security import BUILTIN_ROLES
@@ -593,3 +610,10 @@ def _import_plugin_module(target: str) -> tuple[ModuleType | None, str, list[str
     if module_name not in _MODULE_TABLES:
         _MODULE_TABLES[module_name] = sorted(set(Model.metadata.tables) - before)
     return module, "", _MODULE_TABLES[module_name]
+
+
+def current_host() -> PluginHost:
+    """The plugin host of the running app (inside an app context)."""
+    from flask import current_app
+
+    return current_app.extensions["regulars.plugins"]

@@ -2,7 +2,8 @@
 everything else in ``core`` may change without notice. Everything importable:
 
 Declaring a plugin
-    ``PluginInfo``, ``hookimpl``, ``plugin_host``, ``plugin_settings``
+    ``PluginInfo``, ``hookimpl``, ``plugin_host``, ``plugin_settings``; ``hookspec`` for the
+    hooks a plugin declares for other plugins
 The customer overview and form
     ``Tab``, ``Action``, ``Badge``, ``SummaryItem``, ``FormField``, ``CustomerField``,
     ``customer_url``
@@ -59,7 +60,7 @@ import dataclasses
 from typing import Any
 
 from flask import current_app
-from pluggy import HookimplMarker
+from pluggy import HookimplMarker, HookspecMarker
 
 from core.actor import current_actor
 from core.api.base import JsonApi
@@ -73,6 +74,10 @@ from core.tasks import PermanentFailure, enqueue, task, task_progress
 
 hookimpl = HookimplMarker("regulars")
 """Decorator marking a function as the implementation of a Regulars hook."""
+
+hookspec = HookspecMarker("regulars")
+"""Decorator marking a function as the specification of a hook, in a module of hookspecs a
+plugin publishes for other plugins with ``addhooks(pm)``: ``pm.add_hookspecs(module)``."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -156,7 +161,8 @@ class CustomerField:
     * ``"string"`` (one line; spaces tidied) and ``"text"`` (several lines): ``str``;
     * ``"integer"``: ``int``; ``"decimal"``: ``Decimal`` (sent as a JSON number or string,
       answered as a string; a ``Money`` or ``Numeric(p, s)`` column's places and range are
-      checked); ``"boolean"``: ``bool`` (a CSV cell may say yes/no, true/false, 1/0);
+      checked); ``"boolean"``: ``bool`` (a CSV cell may say yes/no, true/false, y/n, t/f, 1/0,
+      on/off, x, ja/nein, oui/non, si: the same words as for the core's yes/no columns);
     * ``"date"``: ``datetime.date`` (``YYYY-MM-DD`` in the API and files);
     * ``"choice"``: one of the values of ``choices``, ``[(value, label), ...]`` (or a
       function returning them); stored and sent as the value's text.
@@ -172,24 +178,35 @@ class CustomerField:
 
     * ``column``: a mapped attribute of your model that has one row per customer, keyed by its
       ``customer_id`` column (``column=Greeting.text``). The core reads it (for a list, one
-      query per table for the whole page), inserts the row with the first value, updates it,
-      and deletes it when the value is emptied. Several fields may share one model: its row
-      goes when all of them are empty, so give such columns ``nullable=True``; its other
-      columns need defaults.
+      query per table for the whole page), inserts the row with the first value (give the
+      model's other columns defaults, and the field's column ``nullable=True``), and updates
+      it. Emptying a value (clearing it on the form, erasure, a merge) sets its column to
+      NULL; the row itself is deleted only when it then holds nothing at all: every column
+      but its keys NULL or equal to its plain ``default=``, and no row of another table
+      pointing at it. So a row that also keeps a points balance, a ``created_at`` or child
+      rows is never deleted by the core, and several fields may share one model.
     * ``get(customer) -> value`` and ``set(customer, value)``: your own functions. ``set`` gets
       the checked value (None to clear), runs inside the save's transaction (never commit) and
       may raise ``ValidationError({name: message})`` to refuse the whole save.
 
-    ``personal`` (default True): cleared when the customer is erased (the ``column=`` row
-    deleted, or ``set(customer, None)``), and its values scrubbed from the audit trail.
+    If your ``choices``, ``get`` or ``set`` function raises anything else, the error is logged
+    and noted in ``PluginHost.failures``, and the core carries on without the field: the
+    form, the API, the CSV and data-portability exports and the merge screen leave it out
+    for that request; a save, a merge or an erasure that needs it is refused with a
+    ValidationError naming it, and nothing is written.
+
+    ``personal`` (default True): cleared when the customer is erased (its ``column=`` set to
+    NULL, the row deleted when it holds nothing else; or ``set(customer, None)``), and its
+    values scrubbed from the audit trail.
 
     Merge and erasure reach the fields of disabled plugins too (their data is still held);
     the form, the API, the OpenAPI, the CSV import and export show the active plugins' only.
     On a merge the person picks one of the two values (the survivor's by default, the other
     one when the survivor has none); your ``customer_merging`` still runs and sees both
     records as they were, and after it the survivor holds the chosen value and the merged
-    record none (its ``column=`` row deleted; ``set(merged, None)`` for get/set fields). A change of a field is a change of the customer: it is written
-    to the audit trail and named in ``customer_updated``'s ``changes``.
+    record none (its ``column=`` emptied as above; ``set(merged, None)`` for get/set
+    fields). A change of a field is a change of the customer: it is written to the audit
+    trail and named in ``customer_updated``'s ``changes``.
     """
 
     name: str
@@ -297,7 +314,9 @@ class SearchProvider:
 
 def plugin_host():
     """The plugin host of the running app (``host.hook.NAME(...)`` calls active plugins only)."""
-    return current_app.extensions["regulars.plugins"]
+    from core.plugins import current_host
+
+    return current_host()
 
 
 def plugin_settings(name: str) -> dict:
@@ -523,6 +542,7 @@ __all__ = [
     "find_customers",
     "get_customer",
     "hookimpl",
+    "hookspec",
     "iter_customers",
     "plugin_host",
     "plugin_settings",

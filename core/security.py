@@ -505,17 +505,23 @@ class RegularsSecurityManager(SecurityManager):
                 role.permissions = [pv for pv in role.permissions if pv not in unused]
         self.session.commit()
 
-    def sync_builtin_roles(self) -> None:
+    def sync_builtin_roles(self, only=None) -> None:
         """Give each built-in role exactly the permissions its rule allows (Admin: all), or,
         for a permission of a plugin's view that its ``PluginInfo.grants`` names, exactly the
-        roles it lists."""
+        roles it lists.
+
+        ``only`` (permission-on-view rows): decide those alone; every other permission a role
+        holds or lacks stays as it is (what an administrator changed is kept)."""
         all_pvms = self.session.query(self.permissionview_model).all()
+        decided = all_pvms if only is None else list(only)
+        ids = {pvm.id for pvm in decided}
         host = current_app.extensions.get("regulars.plugins")
         grants = host.permission_grants(self.appbuilder.baseviews) if host else {}
         for role_name in BUILTIN_ROLES:
             role = self.find_role(role_name) or self.add_role(role_name)
-            role.permissions = [
-                pvm for pvm in all_pvms
+            kept = [] if only is None else [pvm for pvm in role.permissions if pvm.id not in ids]
+            role.permissions = kept + [
+                pvm for pvm in decided
                 if pvm.permission and pvm.view_menu
                 and _granted(grants, role_name, pvm.permission.name, pvm.view_menu.name)
             ]

@@ -1,6 +1,10 @@
 """The shop's time zone: stored times are UTC (naive ``datetime``s, as ``utcnow()`` gives them);
 what people see, and what "today" means, is the shop's local time.
 
+One rule for a naive datetime: it is UTC, wherever it is passed (``to_shop_time``,
+``find_customers(created_since=...)``, a task's ``run_at``). Only ``shop_local_to_utc`` reads one
+as the shop's local time, and says so in its name.
+
 The zone is ``BABEL_DEFAULT_TIMEZONE`` (an IANA name such as ``"Europe/London"``; "UTC" by
 default), the same setting the screens use to show times, and the zone the scheduler's cron
 triggers run in: a job added with ``hour=7`` runs at seven in the shop."""
@@ -49,8 +53,10 @@ def to_shop_time(moment: datetime) -> datetime:
     return moment.astimezone(shop_timezone())
 
 
-def to_utc(moment: datetime) -> datetime:
-    """A time as it is stored: naive UTC. A naive ``moment`` is read as the shop's local time."""
+def shop_local_to_utc(moment: datetime) -> datetime:
+    """A time on the shop's clock (what a person in the shop typed or read off the wall) as
+    it is stored: naive UTC. The one place a naive datetime is not UTC: here it is the shop's
+    local time, as the name says. An aware ``moment`` is converted from its own zone."""
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=shop_timezone())
     return moment.astimezone(timezone.utc).replace(tzinfo=None)

@@ -48,9 +48,9 @@ from typing import Any, Callable
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, event, func, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session
 
-from core.db import db, relaxed_commit, utcnow, write_transaction
+from core.db import db, in_write_transaction, relaxed_commit, utcnow, write_transaction
 from core.models.tasks import Task
 
 log = logging.getLogger(__name__)
@@ -135,10 +135,16 @@ def enqueue(name: str, args: dict | None = None, *, delay: float | timedelta | N
     idempotent: while a task with that key is kept, enqueueing it again returns that task and
     adds nothing. The task runs for ``actor`` (a user, a user id, or None for the system),
     by default the user acting now (``core.sdk.current_actor()``): the signed-in user of a
-    request, the user of the task that enqueues it, nobody in a scheduled job."""
+    request, the user of the task that enqueues it, nobody in a scheduled job.
+
+    ``session``: a session the caller manages itself (``Session(engine)`` and its own
+    ``begin()``). While it is in a transaction the task joins that transaction and exists
+    only if the caller commits it; otherwise the rule above applies to it."""
     definition = _registry.get(name)
     if definition is None:
         raise LookupError(f"No task is named {name!r}; declare it with @task({name!r}).")
+    managed = session is not None and session.in_transaction() \
+        and not in_write_transaction(session)
     session = session or db.session
     args = dict(args or {})
     _check_json(name, args)
@@ -148,6 +154,10 @@ def enqueue(name: str, args: dict | None = None, *, delay: float | timedelta | N
         actor_id = current_actor_id()
     else:
         actor_id = actor if actor is None or isinstance(actor, int) else getattr(actor, "id", None)
+    if managed:
+        own = session() if isinstance(session, scoped_session) else session
+        return _enqueue_in(own, definition, args, delay, run_at, key, priority,
+                           max_attempts, actor_id)
     with write_transaction(session, savepoint=False) as session:
         return _enqueue_in(session, definition, args, delay, run_at, key, priority,
                            max_attempts, actor_id)
@@ -183,7 +193,7 @@ def _enqueue_in(session, definition: TaskDef, args: dict, delay, run_at, key, pr
             if existing is None:
                 raise
             return existing
-    session.info.setdefault(_PENDING, []).append(row.id)
+    _note_pending(session, row.id)
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text(f"NOTIFY {CHANNEL}"))
     return row
@@ -208,20 +218,49 @@ class _Ready(threading.local):
 _ready = _Ready()
 
 
+def _note_pending(session: Session, task_id: int) -> None:
+    """Remember a task written in ``session``'s open transaction, with the savepoint it was
+    written in (None: the transaction itself), until that transaction commits or is undone."""
+    session.info.setdefault(_PENDING, []).append((task_id, session.get_nested_transaction()))
+
+
 @event.listens_for(Session, "after_commit")
 def _committed(session):
     from flask import current_app, has_app_context
 
+    if session.in_nested_transaction():
+        return  # a savepoint released: its tasks commit, or not, with the transaction
     pending = session.info.pop(_PENDING, None)
     if pending and has_app_context() and current_app.config.get("TASKS_EAGER"):
-        _ready.ids.extend(pending)
+        _ready.ids.extend(task_id for task_id, _savepoint in pending)
 
 
-@event.listens_for(Session, "after_rollback")
-def _rolled_back(session):
-    # A rollback of the transaction takes its tasks with it (a savepoint's rollback is no
-    # database rollback and does not reach here).
-    session.info.pop(_PENDING, None)
+@event.listens_for(Session, "after_soft_rollback")
+def _rolled_back(session, previous_transaction):
+    pending = session.info.get(_PENDING)
+    if not pending:
+        return
+    if not previous_transaction.nested:
+        if previous_transaction.parent is None:
+            session.info.pop(_PENDING, None)  # the transaction's tasks went with it
+        return
+    # A savepoint rolled back takes the tasks written in it (and in savepoints inside it).
+    pending[:] = [(task_id, savepoint) for task_id, savepoint in pending
+                  if not _within(savepoint, previous_transaction)]
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _ended(session, transaction):
+    if transaction.parent is None:
+        session.info.pop(_PENDING, None)  # closed without a commit: its tasks never existed
+
+
+def _within(savepoint, outer) -> bool:
+    while savepoint is not None:
+        if savepoint is outer:
+            return True
+        savepoint = savepoint.parent
+    return False
 
 
 # -- running ---------------------------------------------------------------------------------
@@ -656,7 +695,7 @@ def _set_state(task_id: int, allowed_from: tuple[str, ...], refusal, **values) -
         for name, value in values.items():
             setattr(row, name, value)
         if values.get("state") == "queued":
-            db.session.info.setdefault(_PENDING, []).append(row.id)  # TASKS_EAGER: run it now
+            _note_pending(db.session(), row.id)  # TASKS_EAGER: run it after the commit
     return row
 
 

@@ -17,6 +17,7 @@ from core.services import plugin_fields
 from core.services import record as record_service
 from core.services.duplicates import LikelyDuplicates
 from core.services.merge import final_survivor
+from core.services.normalize import yes_no
 
 
 def customer_json(c, parts: bool = True, fields: dict | None = None) -> dict:
@@ -218,7 +219,7 @@ class CustomerApi(JsonApi):
         try:
             body = dict(self.json_body())
             confirmed = body.pop("confirm_duplicate", False) is True or \
-                request.headers.get("X-Confirm-Duplicate", "").lower() in ("1", "true", "yes")
+                yes_no(request.headers.get("X-Confirm-Duplicate", "")) is True
             tags = body.pop("tags", None)
             customer = customer_service.create(body, actor=self.actor(),
                                                check_duplicates=not confirmed,

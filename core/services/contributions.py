@@ -13,11 +13,12 @@ import logging
 import re
 from typing import Any, Callable, Iterator
 
-from flask import current_app
 from flask_babel import gettext as _
 
 from core.errors import ValidationError
 from core.models import Customer
+from core.plugins import current_host
+from core.services.plugin_fields import text
 
 log = logging.getLogger(__name__)
 
@@ -29,20 +30,20 @@ RESERVED = frozenset({"q", "status", "kind", "group", "segment", "tag", "created
                       "before", "partial"})
 
 
-def _host():
-    return current_app.extensions["regulars.plugins"]
 
-
-def _isolated(plugin: str, hook: str, exc: Exception) -> None:
+def isolated(plugin: str, hook: str, exc: Exception) -> None:
+    """Log what a plugin's ``hook`` (or function) raised and note it in
+    ``PluginHost.failures``; the caller carries on without that plugin's answer."""
     log.exception("Plugin %s failed in %s", plugin, hook, exc_info=exc)
-    _host().failures.append((plugin, hook, repr(exc)))
+    current_host().failures.append((plugin, hook, repr(exc)))
 
 
-def _each(hook_name: str, include_disabled: bool = False,
+def each(hook_name: str, include_disabled: bool = False,
           **kwargs) -> Iterator[tuple[str, Any, Exception | None]]:
-    """Call ``hook_name`` plugin by plugin: ``(plugin, item, None)`` for each item returned,
-    ``(plugin, None, exception)`` for a plugin that raised."""
-    host = _host()
+    """Call ``hook_name`` plugin by plugin (``include_disabled``: see ``PluginHost.caller``):
+    ``(plugin, item, None)`` for each item returned (None dropped), ``(plugin, None,
+    exception)`` for a plugin that raised, which is logged and isolated (``isolated``)."""
+    host = current_host()
     for impl in host.caller(hook_name, include_disabled=include_disabled).get_hookimpls():
         if impl.hookwrapper or getattr(impl, "wrapper", False):
             continue
@@ -50,20 +51,12 @@ def _each(hook_name: str, include_disabled: bool = False,
         try:
             result = impl.function(**{a: kwargs[a] for a in impl.argnames if a in kwargs})
         except Exception as exc:  # isolate the plugin; the screen still answers
-            _isolated(plugin, hook_name, exc)
+            isolated(plugin, hook_name, exc)
             yield plugin, None, exc
             continue
         for item in result if isinstance(result, (list, tuple)) else [result]:
             if item is not None:
                 yield plugin, item, None
-
-
-def _text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return _("yes") if value else _("no")
-    return str(value)
 
 
 def _usable_key(plugin: str, hook: str, key: Any, taken: set[str]) -> bool:
@@ -99,7 +92,7 @@ def list_columns() -> list[Column]:
     from core.sdk import ListColumn  # core.sdk imports the API, which imports this module
 
     columns, taken = [], set()
-    for plugin, item, _exc in _each("customer_list_columns"):
+    for plugin, item, _exc in each("customer_list_columns"):
         if item is None:
             continue
         if not isinstance(item, ListColumn):
@@ -125,9 +118,9 @@ def column_values(columns: list[Column], customer_ids: list[int]) -> dict[str, d
                 got = {}
             if not isinstance(got, dict):
                 raise TypeError(f"values() returned {type(got).__name__}, not a dict")
-            out[column.key] = {k: _text(v) for k, v in got.items()}
+            out[column.key] = {k: text(v) for k, v in got.items()}
         except Exception as exc:  # the list never fails because of a column
-            _isolated(column.plugin, f"ListColumn {column.key!r} values", exc)
+            isolated(column.plugin, f"ListColumn {column.key!r} values", exc)
             out[column.key] = {}
     return out
 
@@ -168,7 +161,7 @@ def list_filters() -> list[Filter]:
     from core.sdk import ListFilter
 
     filters, taken = [], set()
-    for plugin, item, _exc in _each("customer_list_filters"):
+    for plugin, item, _exc in each("customer_list_filters"):
         if item is None:
             continue
         if not isinstance(item, ListFilter):
@@ -181,7 +174,7 @@ def list_filters() -> list[Filter]:
             choices = item.choices() if callable(item.choices) else item.choices
             pairs = tuple((str(v), str(label)) for v, label in (choices or ()))
         except Exception as exc:
-            _isolated(plugin, f"ListFilter {item.key!r} choices", exc)
+            isolated(plugin, f"ListFilter {item.key!r} choices", exc)
             continue
         filters.append(Filter(plugin, item.key, str(item.label), pairs, item.apply,
                               bool(getattr(item, "narrow", True))))
@@ -206,7 +199,7 @@ def chosen_filters(args, filters: list[Filter]) -> tuple[Chosen, ...]:
             if ids is None:
                 raise TypeError("apply() returned None, not a SELECT of customer ids")
         except Exception as exc:
-            _isolated(f.plugin, f"ListFilter {f.key!r} apply", exc)
+            isolated(f.plugin, f"ListFilter {f.key!r} apply", exc)
             errors[f.key] = _("%(filter)s could not be applied; try again without it.",
                               filter=f.label)
             continue
@@ -237,22 +230,22 @@ def merge_panels(survivor, merged) -> list[Panel]:
     answers something unreadable, gets a panel saying it could not be shown."""
     from core.sdk import MergePanel
 
-    host = _host()
+    host = current_host()
     panels = []
-    for plugin, item, exc in _each("merge_panels", include_disabled=True,
+    for plugin, item, exc in each("merge_panels", include_disabled=True,
                                    survivor=survivor, merged=merged):
         label = host.plugins[plugin].info.label if plugin in host.plugins else plugin
         if exc is None:
             try:
                 if not isinstance(item, MergePanel):
                     raise TypeError(f"merge_panels returned {item!r}, not a MergePanel")
-                rows = tuple((_text(label_), _text(s), _text(m))
+                rows = tuple((text(label_), text(s), text(m))
                              for label_, s, m in (item.rows or ()))
-                panels.append(Panel(plugin, _text(item.title), rows, _text(item.text),
+                panels.append(Panel(plugin, text(item.title), rows, text(item.text),
                                     item.order))
                 continue
             except Exception as bad:  # isolated like a raising plugin
-                _isolated(plugin, "merge_panels", bad)
+                isolated(plugin, "merge_panels", bad)
         panels.append(Panel(plugin, label, failed=True, order=10**6,
                             text=_("%(plugin)s could not show what the merge does with its "
                                    "data.", plugin=label)))

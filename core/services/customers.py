@@ -24,6 +24,7 @@ from core.db import db, estimated_count, record_id, utcnow, write_transaction
 from core.errors import NotFound, ValidationError
 from core.models import Customer, CustomerGroup, CustomerStatus, CustomerType, Segment
 from core.models.record import Tag, customer_tag
+from core.plugins import current_host
 from core.services import duplicates, history, numbering, plugin_fields
 from core.services.normalize import clean_text, fold, normalize_email, normalize_phone, phone_digits
 
@@ -50,9 +51,6 @@ OLDEST_BIRTH_DATE = datetime.date(1900, 1, 1)
 # Licence and ID numbers: letters, digits and the separators printed on the cards.
 _IDENTITY_CHARS = re.compile(r"^[A-Za-z0-9 ./-]+$")
 
-
-def _host():
-    return current_app.extensions["regulars.plugins"]
 
 
 def get(customer_id) -> Customer:
@@ -445,9 +443,9 @@ def create(data: dict[str, Any], actor=None, extra: dict | None = None,
         if also is not None:
             also(customer)
         if extra is not None:
-            _host().hook.customer_form_saved(customer=customer, data=extra)
+            current_host().hook.customer_form_saved(customer=customer, data=extra)
             db.session.flush()
-    _host().notify("customer_created", customer=customer)
+    current_host().notify("customer_created", customer=customer)
     return customer
 
 
@@ -479,10 +477,10 @@ def update(customer: Customer, data: dict[str, Any], actor=None, extra: dict | N
         if also is not None:
             also(customer)
         if extra is not None:
-            _host().hook.customer_form_saved(customer=customer, data=extra)
+            current_host().hook.customer_form_saved(customer=customer, data=extra)
             db.session.flush()
     if changes:
-        _host().notify("customer_updated", customer=customer, changes=changes)
+        current_host().notify("customer_updated", customer=customer, changes=changes)
         if "status" in changes:
             _notify_status(customer, status_before)
     return changes
@@ -499,9 +497,9 @@ def _flush_or_number_taken():
 
 def _notify_status(customer: Customer, before: str):
     if customer.status == CustomerStatus.inactive.value and before != customer.status:
-        _host().notify("customer_deactivated", customer=customer)
+        current_host().notify("customer_deactivated", customer=customer)
     elif customer.status == CustomerStatus.active.value and before != customer.status:
-        _host().notify("customer_reactivated", customer=customer)
+        current_host().notify("customer_reactivated", customer=customer)
 
 
 STATUS_REASON_MAX = 500
@@ -526,7 +524,7 @@ def set_status(customer: Customer, active: bool, actor=None, reason: str = "") -
         if reason:
             changes["reason"] = (None, reason)
         history.audit(customer.id, "reactivate" if active else "deactivate", changes, actor)
-    _host().notify("customer_updated", customer=customer, changes={"status": (before, status)})
+    current_host().notify("customer_updated", customer=customer, changes={"status": (before, status)})
     _notify_status(customer, before)
     return True
 

@@ -1,5 +1,6 @@
 """Getting customers out: a spreadsheet-safe CSV of any filtered list, and the full JSON export
-of one customer (data portability: the core's record plus every enabled plugin's section).
+of one customer (data portability: the core's record plus every installed plugin's section,
+enabled or not).
 
 Personal data leaving the shop is an act someone answers for: every export writes an audit row
 (who, when, which customer or which list), and identity numbers leave in clear only for someone
@@ -20,7 +21,9 @@ from sqlalchemy import Select, select
 from core.crypto import mask
 from core.db import db, write_transaction
 from core.models import Activity, AuditEntry, Customer, Note
+from core.plugins import current_host
 from core.services import customers, history, plugin_fields
+from core.services.plugin_fields import json_value
 from core.services.record import IDENTITY_FIELDS
 
 # Columns of the CSV, headed so the importer maps them back by itself (a round trip works).
@@ -111,7 +114,9 @@ def _chunks(stmt_or_filters) -> Iterator[tuple[str, int]]:
         for customer in rows:
             cells = [safe_cell(getattr(customer, field)) for field, _h in CSV_COLUMNS]
             if extra:
-                cells += [safe_cell(plugin_fields.csv_text(values[customer.id][f.name]))
+                # A field whose plugin failed to answer is left empty (see read_many).
+                cells += [safe_cell(plugin_fields.text(values[customer.id].get(f.name),
+                                                       for_file=True))
                           for f in extra]
             writer.writerow(cells)
         yield line.text, len(rows)
@@ -133,20 +138,8 @@ def write_csv(stmt_or_filters, stream: TextIO, *, actor=None, filters: dict | No
 # -- one customer, everything ------------------------------------------------------------------
 
 
-def _json_value(value):
-    if isinstance(value, decimal.Decimal):
-        return str(value)
-    if isinstance(value, (datetime.datetime, datetime.date)):
-        return value.isoformat()
-    if isinstance(value, (list, tuple)):
-        return [_json_value(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): _json_value(v) for k, v in value.items()}
-    return value
-
-
 def _row(obj, skip=("customer_id",)) -> dict:
-    return {c.key: _json_value(getattr(obj, c.key)) for c in obj.__table__.columns
+    return {c.key: json_value(getattr(obj, c.key)) for c in obj.__table__.columns
             if c.key not in skip}
 
 
@@ -165,7 +158,7 @@ def export_customer(customer: Customer, actor=None, clear_identity: bool = False
 def customer_data(customer: Customer, clear_identity: bool = False) -> dict:
     """Everything the shop holds about ``customer`` as JSON-ready data: the record (with every
     installed plugin's ``CustomerField`` values beside the core's fields), phones, addresses,
-    contacts, tags, notes, groups, activity, audit trail, and a section per enabled plugin
+    contacts, tags, notes, groups, activity, audit trail, and a section per installed plugin
     (``customer_export``). Identity numbers are masked as the screens show them unless
     ``clear_identity``. Decimals are strings, dates ISO 8601. Not audited: people get
     ``export_customer``."""
@@ -177,7 +170,7 @@ def customer_data(customer: Customer, clear_identity: bool = False) -> dict:
     # The plugins' fields beside the core's, disabled plugins' too (their data is still held).
     chosen = plugin_fields.installed_fields()
     for name, value in plugin_fields.read(customer, chosen).items():
-        record.setdefault(name, _json_value(value))
+        record.setdefault(name, json_value(value))
     notes = db.session.execute(select(Note).where(Note.customer_id == customer.id)
                                .order_by(Note.id)).scalars()
     activity = db.session.execute(select(Activity).where(Activity.customer_id == customer.id)
@@ -186,7 +179,7 @@ def customer_data(customer: Customer, clear_identity: bool = False) -> dict:
                                .order_by(AuditEntry.at, AuditEntry.id)).scalars()
     data = {
         "format": "regulars.customer-export/1",
-        "exported_at": _json_value(datetime.datetime.now(datetime.timezone.utc)),
+        "exported_at": json_value(datetime.datetime.now(datetime.timezone.utc)),
         "customer": record,
         "segment": customer.segment.name if customer.segment else None,
         "phones": [_row(p) for p in customer.phones],
@@ -208,7 +201,7 @@ def plugin_sections(customer: Customer) -> dict:
     disabled plugin's data is still the customer's). A plugin that fails, or that cannot run
     while its tables exist, is named with an error instead of its data, so one broken plugin
     never blocks the export."""
-    host = current_app.extensions["regulars.plugins"]
+    host = current_host()
     sections = {}
     from core.services.plugins import cannot_run
 
@@ -222,8 +215,13 @@ def plugin_sections(customer: Customer) -> dict:
             current_app.logger.exception("customer_export of %s failed", impl.plugin_name)
             sections[impl.plugin_name] = {"error": _("This plugin could not export its data.")}
             continue
-        if isinstance(section, tuple) and len(section) == 2:
-            sections[str(section[0])] = _json_value(section[1])
+        if isinstance(section, (tuple, list)) and len(section) == 2:
+            sections[str(section[0])] = json_value(section[1])
+        elif section is not None:  # a plugin's mistake must not make its data vanish unseen
+            current_app.logger.error(
+                "customer_export of %s returned %s, not a (section, data) pair",
+                impl.plugin_name, type(section).__name__)
+            sections[impl.plugin_name] = {"error": _("This plugin could not export its data.")}
     return sections
 
 

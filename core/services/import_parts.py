@@ -31,7 +31,8 @@ from core.errors import ValidationError
 from core.models import Activity, Address, Customer, CustomerPhone, Note, Tag, customer_tag
 from core.models.customer import CustomerType
 from core.services import history, notes, record
-from core.services.normalize import clean_paragraphs, clean_text, fold, normalize_phone
+from core.services.normalize import (clean_paragraphs, clean_text, fold, normalize_phone,
+                                     yes_no)
 
 NAME, IS_COMPANY, TAGS, NOTES = "name", "is_company", "tags", "notes"
 ADDRESS_PARTS = ("line1", "line2", "suburb", "city", "region", "postal_code", "country")
@@ -54,7 +55,6 @@ _PART_LABELS = {"line1": _l("street and number"), "line2": _l("line 2"),
                 "region": _l("region, state or province"), "postal_code": _l("postal code"),
                 "country": _l("country (name or ISO code)")}
 _KIND_LABELS = {"address": _l("Address"), "shipping": _l("Shipping address")}
-TRUE_WORDS = {"yes", "y", "true", "1", "x", "ja", "oui", "si", "t"}
 # Names people and systems give their country that are not its ISO name.
 COUNTRY_ALIASES = {
     "uk": "GB", "great britain": "GB", "england": "GB", "scotland": "GB", "wales": "GB",
@@ -257,7 +257,7 @@ class RowPlan:
             return
         flag = cells[self.is_company].strip().lower()
         if flag:
-            data["kind"] = (CustomerType.business.value if flag in TRUE_WORDS
+            data["kind"] = (CustomerType.business.value if yes_no(flag)
                             else CustomerType.individual.value)
 
     def _names(self, cells, data, current):

@@ -51,9 +51,10 @@ from sqlalchemy.orm import selectinload
 from core.db import db, utcnow, write_transaction
 from core.errors import ValidationError
 from core.models import AuditEntry, Customer
+from core.plugins import current_host
 from core.services import customers, import_formats, import_parts, numbering, plugin_fields, search
 from core.services.import_formats import header_key
-from core.services.normalize import check_contacts, clean_text, known_contacts
+from core.services.normalize import check_contacts, clean_text, known_contacts, yes_no
 
 log = logging.getLogger(__name__)
 
@@ -62,8 +63,6 @@ BATCH_SIZE = 1000
 MAX_WORKERS = 4
 # Fields a CSV column can fill: the customer's own editable fields, minus links to other records.
 NOT_IMPORTED = {"segment_id", "reseller_id"}
-TRUE_WORDS = {"yes", "y", "true", "1", "x", "ja", "oui", "si"}
-FALSE_WORDS = {"no", "n", "false", "0", "nein", "non", ""}
 # What systems call the two kinds of customer (lower case) -> kind.
 KIND_WORDS = {"individual": "individual", "person": "individual", "private": "individual",
               "consumer": "individual", "business": "business", "company": "business",
@@ -439,12 +438,12 @@ def _cell_value(field: str, raw: str):
         raw = raw[1:]  # our own export's guard against spreadsheet formulas: read it back
     elif raw[:1] == "'" and field in DIGIT_FIELDS and raw[1:2].isdigit():
         raw = raw[1:]  # a spreadsheet's guard of leading zeros (Shopify writes ids so)
-    if field in getattr(customers, "BOOLEAN_FIELDS", ()):
-        word = raw.strip().lower()
-        if word in TRUE_WORDS:
-            return True
-        if word in FALSE_WORDS:
-            return False
+    if field in customers.BOOLEAN_FIELDS:
+        # The words every yes/no value is read with (a plugin's boolean field's too); an
+        # empty cell is no for a new customer (an update leaves the stored value alone).
+        answer = yes_no(raw) if raw.strip() else False
+        if answer is not None:
+            return answer
     elif field == "kind":
         return KIND_WORDS.get(raw.strip().lower(), raw)
     return raw
@@ -626,7 +625,7 @@ def _process_context():
 
 def _tell_plugins(created_ids: list[int], changed: list) -> None:
     """After a batch is committed: customer_created / customer_updated, as the form would."""
-    host = current_app.extensions["regulars.plugins"]
+    host = current_host()
     if created_ids and host.caller("customer_created").get_hookimpls():
         for start in range(0, len(created_ids), 500):
             chunk = created_ids[start:start + 500]
@@ -671,8 +670,11 @@ def _run_batch(state: _Run, batch, changed):
         parts, problems = plan.apply(cells, data, current) if plan is not None else (None, ())
         if current is not None:
             # An empty cell leaves the stored value alone: a file of a few columns must not
-            # wipe what the shop knows.
-            data = {f: v for f, v in data.items() if not (isinstance(v, str) and not v.strip())}
+            # wipe what the shop knows (a yes/no column's too, though it reads as no).
+            blank = {field for i, _header, field in state.columns
+                     if field in customers.BOOLEAN_FIELDS and not cells[i].strip()}
+            data = {f: v for f, v in data.items()
+                    if f not in blank and not (isinstance(v, str) and not v.strip())}
         try:
             values = customers._clean(data, current, require_email=False,
                                       number_owners=number_owners)
@@ -719,7 +721,7 @@ def _run_batch(state: _Run, batch, changed):
         for _n, current, values, parts, known in updates:
             differs = any(getattr(current, f) != v for f, v in values.items()) or bool(
                 parts and import_parts.would_change(current, parts, known)) or any(
-                stored[current.id][name] != v
+                stored[current.id].get(name) != v
                 for name, v in state.match_values.get(current.id, {}).items())
             result.updated += differs
             result.unchanged += not differs

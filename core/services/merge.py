@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import and_, delete, insert, literal, select, update
 
@@ -19,6 +18,7 @@ from core.db import db, utcnow, write_transaction
 from core.errors import ValidationError
 from core.models import (Activity, Address, AuditEntry, Contact, Customer, CustomerPhone,
                          CustomerStatus, CustomerType, Note, customer_tag, group_membership)
+from core.plugins import current_host
 from core.services import duplicates, history, plugin_fields
 from core.services.normalize import fold
 
@@ -36,9 +36,6 @@ COMPANIONS = {"email": ("email_normalized",), "phone": ("phone_e164",)}
 MOVED_TABLES = (Address, Contact, Note, Activity, AuditEntry, CustomerPhone)
 MAX_POINTER_HOPS = 20
 
-
-def _host():
-    return current_app.extensions["regulars.plugins"]
 
 
 def _empty(value) -> bool:
@@ -242,7 +239,7 @@ def merge(survivor: Customer, merged: Customer, choices: dict[str, str] | None =
         field_plan = plugin_fields.merge_plan(survivor, merged, field_choices, chosen)
         # Disabled plugins too: their rows follow the customer (a plugin that cannot run
         # refused the merge in _refuse, before anything was written).
-        _host().caller("customer_merging", include_disabled=True)(
+        current_host().caller("customer_merging", include_disabled=True)(
             survivor=survivor, merged=merged, actor=actor)
         db.session.flush()
         changes.update(plugin_fields.merge_apply(survivor, merged, field_plan, chosen))
@@ -261,8 +258,8 @@ def merge(survivor: Customer, merged: Customer, choices: dict[str, str] | None =
             actor=actor_id, ref_type="customer", ref_id=merged.id)
     db.session.expire(survivor)
     db.session.expire(merged)
-    _host().notify("customer_updated", customer=survivor,
+    current_host().notify("customer_updated", customer=survivor,
                    changes={"merged_from": (None, merged.number), **changes})
     if status_before != CustomerStatus.inactive.value:
-        _host().notify("customer_deactivated", customer=merged)
+        current_host().notify("customer_deactivated", customer=merged)
     return survivor

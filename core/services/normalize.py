@@ -49,6 +49,29 @@ def clean_paragraphs(value) -> str:
     return "\n".join(line.rstrip() for line in lines).strip()
 
 
+# The words a file (or a form) may say yes and no with, in the languages shops write them in,
+# lower case. Every yes/no value read from text goes through ``yes_no``: the customer's own
+# columns and the plugins' fields of one CSV read the same words the same way.
+TRUE_WORDS = frozenset({"yes", "y", "true", "t", "1", "x", "on", "ja", "oui", "si", "sí"})
+FALSE_WORDS = frozenset({"no", "n", "false", "f", "0", "off", "nein", "non"})
+
+
+def yes_no(value) -> bool | None:
+    """``value`` (a bool, or text such as "yes", "Ja", "oui", "t", "on", "0") as True or
+    False; None when it is neither (an empty cell, "perhaps"): the caller decides whether
+    that is no value or a mistake."""
+    if isinstance(value, bool):
+        return value
+    if not isinstance(value, str):
+        return None
+    word = value.strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    return None
+
+
 @functools.lru_cache(maxsize=65_536)  # names repeat: a shop has many Olivias and Smiths
 def fold(value: str) -> str:
     """Case- and accent-insensitive key: 'Zoë Ångström' -> 'zoe angstrom'."""

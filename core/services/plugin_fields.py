@@ -5,8 +5,15 @@ the merge screen and erasure.
 
 A field keeps its value in its plugin's table: either ``column=`` (a mapped attribute of a
 model with one row per customer, keyed by its ``customer_id`` column), which this module reads
-and writes itself (a row is inserted with the first value and deleted when every field it
-holds is emptied), or ``get(customer)``/``set(customer, value)`` functions of the plugin.
+and writes itself (a row is inserted with the first value; emptying a value sets its column
+to NULL, and the row is deleted only when it then holds nothing at all: see ``write_many``),
+or ``get(customer)``/``set(customer, value)`` functions of the plugin.
+
+A plugin's function that raises (``choices``, ``get``, ``set``) is logged and isolated
+(``PluginHost.failures``): the screens, lists and exports that only show values leave the
+field out for that request; a save, a merge or an erasure that needs it is refused with a
+ValidationError naming it (a ValidationError from ``set`` is the plugin's own refusal, passed
+on as it is).
 
 Every value goes through ``clean_values`` first: coerced to the field's type (``decimal`` to
 ``Decimal``, ``date`` to ``datetime.date``...) and checked against ``required``,
@@ -25,13 +32,15 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any, Iterable
 
-from flask import current_app, has_app_context
+from flask import has_app_context
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy import literal, select
 
 from core.db import MAX_INTEGER, db
 from core.errors import ValidationError
-from core.services.normalize import clean_paragraphs, clean_text
+from core.plugins import current_host
+from core.services.normalize import clean_paragraphs, clean_text, yes_no
 
 log = logging.getLogger(__name__)
 
@@ -47,8 +56,6 @@ RESERVED = frozenset({
     "segment", "reseller_id", "tags", "phones", "addresses", "contacts", "confirm_duplicate",
     "merged_into_id", "erased_at", "notes",
 })
-TRUE_WORDS = {"true", "yes", "y", "1", "x", "on"}
-FALSE_WORDS = {"false", "no", "n", "0", "off"}
 CHUNK = 500
 
 
@@ -58,6 +65,8 @@ class Field:
 
     plugin: str
     spec: Any  # core.sdk.CustomerField
+    # A choice field's (value, label) pairs, read once when the fields are gathered.
+    choice_pairs: tuple[tuple[str, str], ...] = ()
 
     @property
     def name(self) -> str:
@@ -92,8 +101,7 @@ class Field:
 
     @property
     def choices(self) -> list[tuple[str, str]]:
-        choices = self.spec.choices() if callable(self.spec.choices) else self.spec.choices
-        return [(str(v), str(label)) for v, label in (choices or ())]
+        return list(self.choice_pairs)
 
     def _column_type(self):
         columns = getattr(self.spec.column.property, "columns", None) or []
@@ -106,46 +114,47 @@ class Field:
 # -- which fields ------------------------------------------------------------------------------
 
 
-def _host():
-    return current_app.extensions["regulars.plugins"]
-
-
-def _caller(include_disabled: bool):
-    # include_disabled: every plugin that loaded and whose tables are migrated, enabled or not.
-    return _host().caller("customer_fields", include_disabled=include_disabled)
-
 
 def fields(include_disabled: bool = False) -> list[Field]:
     """The fields of the active plugins (with ``include_disabled``: of every installed plugin
     whose data must still follow merges and erasures), in the order the plugins answered. A
     field that cannot work (a bad name or type, no storage) is logged and left out; so is a
-    plugin whose hook raises."""
+    plugin whose hook raises, and a choice field whose ``choices()`` raises (with
+    ``include_disabled`` it stays, without choices: its data must still be merged and
+    erased)."""
     from core.sdk import CustomerField
+    from core.services.contributions import each, isolated
 
     if not has_app_context():  # no app, no plugins (a file's headers read on their own)
         return []
-    host = _host()
     found: list[Field] = []
     taken: set[str] = set()
-    for impl in _caller(include_disabled).get_hookimpls():
-        plugin = host.pm.get_name(impl.plugin)
-        try:
-            result = impl.function()
-        except Exception as exc:  # isolate the plugin: the form and the API still answer
-            log.exception("Plugin %s failed in customer_fields", plugin)
-            host.failures.append((plugin, "customer_fields", repr(exc)))
+    # include_disabled: every plugin that loaded and whose tables are migrated, enabled or not.
+    for plugin, spec, exc in each("customer_fields", include_disabled=include_disabled):
+        if exc is not None:  # isolated: the form and the API still answer
             continue
-        for spec in result if isinstance(result, (list, tuple)) else [result]:
-            if spec is None:
+        problem = _problem(spec, taken) if isinstance(spec, CustomerField) else \
+            f"customer_fields returned {spec!r}, not a CustomerField"
+        if problem:
+            log.warning("Plugin %s: %s; the field is left out", plugin, problem)
+            continue
+        try:
+            pairs = _choice_pairs(spec)
+        except Exception as exc:  # noqa: BLE001 - the plugin's own function
+            isolated(plugin, f"CustomerField {spec.name!r} choices", exc)
+            if not include_disabled:
                 continue
-            problem = _problem(spec, taken) if isinstance(spec, CustomerField) else \
-                f"customer_fields returned {spec!r}, not a CustomerField"
-            if problem:
-                log.warning("Plugin %s: %s; the field is left out", plugin, problem)
-                continue
-            taken.add(spec.name)
-            found.append(Field(plugin, spec))
+            pairs = ()
+        taken.add(spec.name)
+        found.append(Field(plugin, spec, pairs))
     return found
+
+
+def _choice_pairs(spec) -> tuple[tuple[str, str], ...]:
+    if spec.type != "choice":
+        return ()
+    choices = spec.choices() if callable(spec.choices) else spec.choices
+    return tuple((str(v), str(label)) for v, label in (choices or ()))
 
 
 def _problem(spec, taken: set[str]) -> str:
@@ -212,11 +221,10 @@ def _clean(field: Field, value: Any) -> Any:
     if kind == "decimal":
         return _decimal(field, value)
     if kind == "boolean":
-        if isinstance(value, bool):
-            return value
-        if isinstance(value, str) and value.lower() in TRUE_WORDS | FALSE_WORDS:
-            return value.lower() in TRUE_WORDS
-        raise _Bad(_("Must be true or false."))
+        answer = yes_no(value)  # a bool, or the words a file says yes and no with
+        if answer is None:
+            raise _Bad(_("Must be true or false."))
+        return answer
     if kind == "date":
         if isinstance(value, datetime.datetime):
             raise _Bad(_("Enter a date as YYYY-MM-DD."))
@@ -341,10 +349,16 @@ def read(customer, chosen: Iterable[Field] | None = None) -> dict[str, Any]:
 
 
 def read_many(customer_ids: Iterable[int], chosen: Iterable[Field] | None = None,
-              customers: dict[int, Any] | None = None) -> dict[int, dict[str, Any]]:
+              customers: dict[int, Any] | None = None,
+              strict: bool = False) -> dict[int, dict[str, Any]]:
     """{customer id: {field name: value or None}} for many customers: one query per plugin
     table and per 500 customers, however many fields a table holds. ``get=`` fields are asked
-    customer by customer (``customers`` gives the objects already loaded)."""
+    customer by customer (``customers`` gives the objects already loaded).
+
+    A ``get`` that raises is logged and isolated, and its field is left out of every
+    customer's values (the list, the record, the exports still answer). With ``strict`` (a
+    save, a merge: what it would do depends on the value) it raises ValidationError naming
+    the field instead."""
     chosen = list(fields() if chosen is None else chosen)
     ids = list(dict.fromkeys(customer_ids))
     out: dict[int, dict[str, Any]] = {pk: {f.name: None for f in chosen} for pk in ids}
@@ -364,11 +378,33 @@ def read_many(customer_ids: Iterable[int], chosen: Iterable[Field] | None = None
     if getters:
         from core.models import Customer
 
-        for pk in ids:
-            customer = (customers or {}).get(pk) or db.session.get(Customer, pk)
-            for field in getters:
-                out[pk][field.name] = field.spec.get(customer)
+        loaded = {pk: (customers or {}).get(pk) or db.session.get(Customer, pk) for pk in ids}
+        for field in getters:
+            try:
+                got = {pk: field.spec.get(loaded[pk]) for pk in ids}
+            except Exception as exc:  # noqa: BLE001 - the plugin's own function
+                _failed(field, "get", exc, refuse=strict)
+                for values in out.values():
+                    values.pop(field.name, None)
+                continue
+            for pk, value in got.items():
+                out[pk][field.name] = value
     return out
+
+
+def _failed(field: Field, what: str, exc: Exception, refuse: bool) -> None:
+    """A plugin's ``get``/``set`` raised: log and isolate it; with ``refuse``, raise the
+    ValidationError that refuses what needed it (the plugin's own ValidationError as it is)."""
+    if refuse and isinstance(exc, ValidationError):
+        raise exc
+    from core.services.contributions import isolated
+
+    isolated(field.plugin, f"CustomerField {field.name!r} {what}", exc)
+    if refuse:
+        raise ValidationError({field.name: _(
+            "%(label)s could not be read or saved: the plugin %(plugin)s failed, and nothing "
+            "was changed. Try again later, or ask your administrator to look at the log.",
+            label=field.label, plugin=field.plugin)}) from exc
 
 
 # -- writing -----------------------------------------------------------------------------------
@@ -383,9 +419,53 @@ def _rows(model, customer_ids: list[int]) -> dict[int, Any]:
     return found
 
 
-def declared(model) -> list[Field]:
-    """Every installed plugin's fields kept in ``model``."""
-    return [f for f in installed_fields() if f.model is model]
+def _empty_column(column, value) -> bool:
+    if value is None:
+        return True
+    if _bookkeeping(column):
+        return True
+    default = column.default
+    return default is not None and getattr(default, "is_scalar", False) and value == default.arg
+
+
+def _bookkeeping(column) -> bool:
+    """A column whose value fills itself in, never typed by anyone (``created_at`` with
+    ``default=utcnow``, ``updated_at`` with ``onupdate=``): it does not make a row worth
+    keeping."""
+    default = column.default
+    if default is not None and not getattr(default, "is_scalar", False):
+        return True
+    return column.onupdate is not None or column.server_onupdate is not None
+
+
+def _nullable(field) -> bool:
+    columns = getattr(field.spec.column.property, "columns", None) or []
+    return not columns or columns[0].nullable
+
+
+def holds_nothing_else(row) -> bool:
+    """Whether a plugin's row, its fields emptied, holds nothing more: every column but its
+    keys is NULL, its plain ``default=``, or a value that fills itself in (a ``created_at``
+    with ``default=utcnow``, an ``updated_at`` with ``onupdate=``), and no row of another
+    table points at it. Only then is it deleted; anything else (a points balance, the rows of
+    a child table) keeps it, its fields' columns set to NULL."""
+    mapper = sa_inspect(type(row))
+    for prop in mapper.column_attrs:
+        column = prop.columns[0]
+        if column.primary_key or prop.key == "customer_id":
+            continue
+        if not _empty_column(column, getattr(row, prop.key)):
+            return False
+    for table in mapper.tables:
+        for other in table.metadata.tables.values():
+            for fk in other.foreign_keys:
+                if fk.column.table is not table:
+                    continue
+                key = mapper.get_property_by_column(fk.column).key
+                if db.session.execute(select(literal(1)).select_from(other)
+                                      .where(fk.parent == getattr(row, key)).limit(1)).first():
+                    return False
+    return True
 
 
 def write(customer, values: dict[str, Any], chosen: Iterable[Field]) -> dict[str, tuple]:
@@ -399,9 +479,11 @@ def write_many(values_by_customer: dict[int, dict[str, Any]], chosen: Iterable[F
                customers: dict[int, Any] | None = None) -> dict[int, dict[str, tuple]]:
     """Store checked values of many customers ({customer id: {field name: value}}): one
     query per plugin table to read what is stored, then the inserts, updates and deletes.
-    A row is inserted with its first value and deleted when every field it holds is empty
-    (None). ``set=`` fields are called customer by customer (and may raise ValidationError).
-    Returns {customer id: {field name: (old, new)}} of what changed."""
+    A row is inserted with its first value; an emptied value sets its column to NULL, and a
+    row left holding nothing at all is deleted (see ``holds_nothing_else``). ``set=`` fields
+    are called customer by customer; a ValidationError from ``set`` refuses the save, and a
+    ``get``/``set`` that fails otherwise is isolated and refuses it too (ValidationError
+    naming the field). Returns {customer id: {field name: (old, new)}} of what changed."""
     chosen = list(chosen)
     known = by_name(chosen)
     changes: dict[int, dict[str, tuple]] = {}
@@ -417,7 +499,6 @@ def write_many(values_by_customer: dict[int, dict[str, Any]], chosen: Iterable[F
         if not ids:
             continue
         rows = _rows(model, ids)
-        others = None  # the keys of the model's other fields, read when first needed
         for pk in ids:
             row = rows.get(pk)
             given = {f: wanted[pk][f.name] for f in group if f.name in wanted[pk]}
@@ -428,24 +509,25 @@ def write_many(values_by_customer: dict[int, dict[str, Any]], chosen: Iterable[F
                     changed[field] = (old, new)
             if not changed:
                 continue
-            if all(new is None for new in given.values()):
-                # Delete the row only when no other field kept in it holds a value (the
-                # fields of every installed plugin count, not only the ones written now).
-                if others is None:
-                    others = {f.key for f in declared(model)}
-                keys = others - {f.key for f in given}
-                emptied = row is None or all(getattr(row, key) is None for key in keys)
+            if row is None:
+                row = model(customer_id=pk)
+                session.add(row)
+            for field, (_old, new) in changed.items():
+                setattr(row, field.key, new)
+            if all(new is None for new in given.values()) and holds_nothing_else(row):
+                session.delete(row)
             else:
-                emptied = False
-            if emptied:
-                if row is not None:
-                    session.delete(row)
-            else:
-                if row is None:
-                    row = model(customer_id=pk)
-                    session.add(row)
                 for field, (_old, new) in changed.items():
-                    setattr(row, field.key, new)
+                    if new is None and not _nullable(field):
+                        # The row stays for the plugin's other data, and this column may not
+                        # be NULL: text empties to "", anything else is refused in words
+                        # (never an IntegrityError).
+                        if field.type in ("string", "text"):
+                            setattr(row, field.key, "")
+                            continue
+                        raise ValidationError({field.name: _(
+                            "%(label)s cannot be emptied while other data of this customer is "
+                            "kept with it.", label=field.spec.label)})
             changes.setdefault(pk, {}).update({f.name: c for f, c in changed.items()})
     setters = [f for f in chosen if f.model is None]
     if setters:
@@ -458,9 +540,16 @@ def write_many(values_by_customer: dict[int, dict[str, Any]], chosen: Iterable[F
                     continue
                 if customer is None:
                     customer = (customers or {}).get(pk) or session.get(Customer, pk)
-                old, new = field.spec.get(customer), values[field.name]
+                try:
+                    old = field.spec.get(customer)
+                except Exception as exc:  # noqa: BLE001 - the plugin's own function
+                    _failed(field, "get", exc, refuse=True)
+                new = values[field.name]
                 if old != new:
-                    field.spec.set(customer, new)
+                    try:
+                        field.spec.set(customer, new)
+                    except Exception as exc:  # noqa: BLE001 - the plugin's own function
+                        _failed(field, "set", exc, refuse=True)
                     changes.setdefault(pk, {})[field.name] = (old, new)
     session.flush()
     return changes
@@ -484,12 +573,15 @@ def default_choice(survivor_value, merged_value) -> str:
     return "merged" if _empty(survivor_value) and not _empty(merged_value) else "survivor"
 
 
-def compare(survivor, merged, chosen: list[Field] | None = None) -> list[tuple[Field, Any, Any]]:
-    """(field, survivor's value, merged record's value) of every field a merge carries."""
+def compare(survivor, merged, chosen: list[Field] | None = None, strict: bool = False
+            ) -> list[tuple[Field, Any, Any]]:
+    """(field, survivor's value, merged record's value) of every field a merge carries; a
+    field whose ``get`` fails is left out (with ``strict``: refused, see ``read_many``)."""
     chosen = installed_fields() if chosen is None else chosen
     values = read_many([survivor.id, merged.id], chosen,
-                       customers={survivor.id: survivor, merged.id: merged})
-    return [(f, values[survivor.id][f.name], values[merged.id][f.name]) for f in chosen]
+                       customers={survivor.id: survivor, merged.id: merged}, strict=strict)
+    return [(f, values[survivor.id][f.name], values[merged.id][f.name]) for f in chosen
+            if f.name in values[survivor.id]]
 
 
 def merge_plan(survivor, merged, choices: dict[str, str], chosen: list[Field] | None = None
@@ -497,10 +589,11 @@ def merge_plan(survivor, merged, choices: dict[str, str], chosen: list[Field] | 
     """Inside a merge's transaction, before the plugins' ``customer_merging``: the value each
     plugin field will have on the survivor, as {name: (survivor's value now, chosen value)}
     (``choices``: field name -> "survivor"/"merged"; a field left out keeps the survivor's
-    value, or the merged record's when the survivor has none)."""
+    value, or the merged record's when the survivor has none). A field that cannot be read
+    refuses the merge (ValidationError naming it)."""
     chosen = installed_fields() if chosen is None else chosen
     plan = {}
-    for field, kept, other in compare(survivor, merged, chosen):
+    for field, kept, other in compare(survivor, merged, chosen, strict=True):
         side = choices.get(field.name) or default_choice(kept, other)
         plan[field.name] = (kept, other if side == "merged" else kept)
     return plan
@@ -509,27 +602,22 @@ def merge_plan(survivor, merged, choices: dict[str, str], chosen: list[Field] | 
 def merge_apply(survivor, merged, plan: dict[str, tuple], chosen: list[Field] | None = None
                 ) -> dict[str, tuple]:
     """After the plugins' ``customer_merging``: the survivor gets the planned values (see
-    ``merge_plan``) whatever the plugins did, and the merged record keeps none: its rows in
-    the fields' tables are deleted. Returns the survivor's changes {name: (old, new)}."""
+    ``merge_plan``) whatever the plugins did, and the merged record keeps none: its fields
+    are emptied (``set(merged, None)``; a ``column=`` row goes when it holds nothing else,
+    see ``holds_nothing_else``). Returns the survivor's changes {name: (old, new)}."""
     chosen = installed_fields() if chosen is None else chosen
-    session = db.session
-    # The merged record's rows go first, so that a table whose customer_id is unique never
+    # The merged record's values go first, so that a column whose values are unique never
     # holds the value twice.
-    for model in _by_model(chosen):
-        for row in _rows(model, [merged.id]).values():
-            session.delete(row)
-    for field in chosen:
-        if field.model is None and field.spec.get(merged) is not None:
-            field.spec.set(merged, None)
-    session.flush()
+    write(merged, {f.name: None for f in chosen}, chosen)
     write(survivor, {name: new for name, (_old, new) in plan.items()}, chosen)
     return {name: (old, new) for name, (old, new) in plan.items() if old != new}
 
 
 def erase(customer) -> list[str]:
     """Inside an erasure's transaction: clear every ``personal`` plugin field of
-    ``customer``, disabled plugins' too (a ``column=`` row goes when it holds nothing else).
-    Returns the names of the fields that held a value."""
+    ``customer``, disabled plugins' too (a ``column=`` row goes when it holds nothing else,
+    see ``holds_nothing_else``). A field that cannot be cleared refuses the erasure
+    (ValidationError naming it). Returns the names of the fields that held a value."""
     chosen = [f for f in installed_fields() if f.spec.personal]
     if not chosen:
         return []
@@ -541,36 +629,31 @@ def erase(customer) -> list[str]:
 
 
 def json_value(value: Any) -> Any:
-    """A value as JSON carries it: Decimals as strings (no digit lost to a float), dates in
-    ISO 8601."""
+    """A value as JSON carries it: Decimals as strings (no digit lost to a float), dates and
+    times in ISO 8601, lists and dicts value by value."""
     if isinstance(value, Decimal):
         return str(value)
     if isinstance(value, (datetime.date, datetime.datetime)):
         return value.isoformat()
+    if isinstance(value, (list, tuple)):
+        return [json_value(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): json_value(v) for k, v in value.items()}
     return value
 
 
-def text(field: Field, value: Any) -> str:
-    """A value as a person reads it (the merge screen, a CSV cell)."""
+def text(value: Any, field: Field | None = None, for_file: bool = False) -> str:
+    """A value as text. As a person reads it (the merge screen, the plugins' list columns and
+    merge panels): yes/no in their language, a choice ``field``'s label. ``for_file``: as a
+    CSV cell the import reads back: "yes"/"no", a choice's value. None is empty."""
     if value is None:
         return ""
     if isinstance(value, bool):
+        if for_file:
+            return "yes" if value else "no"
         return _("yes") if value else _("no")
-    if field.type == "choice":
+    if field is not None and field.type == "choice" and not for_file:
         return dict(field.choices).get(str(value), str(value))
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    return str(value)
-
-
-def csv_text(value: Any) -> str:
-    """A value in a CSV cell the import reads back."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, datetime.date):
-        return value.isoformat()
     return str(value)
 
 

@@ -3,30 +3,31 @@
 
 from __future__ import annotations
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 
 from core.db import db, utcnow, write_transaction
 from core.errors import ValidationError
 from core.models import PluginState, SettingsVersion
-from core.plugins import NEEDS_UPGRADE, SETTINGS_KEY, PluginHost
-
-
-def _host() -> PluginHost:
-    return current_app.extensions["regulars.plugins"]
+from core.plugins import NEEDS_UPGRADE, SETTINGS_KEY, current_host
 
 
 def set_enabled(name: str, enabled: bool, actor=None) -> None:
     """Enable or disable plugin ``name``. Enabling checks its requirements and upgrades its
     migrations first (enabling one that is enabled but waits for ``regulars db upgrade``
-    upgrades it); disabling refuses while an enabled plugin requires it. Data is kept.
-    After the commit, when the state did change, ``plugin_enabled(name)`` or
-    ``plugin_disabled(name)`` is called on the active plugins (``plugin_disabled`` on the
-    plugin switched off as well)."""
-    host = _host()
+    upgrades it: "Upgrade now"); disabling refuses while an enabled plugin requires it. Data
+    is kept. An upgrade writes the plugin's own permissions and grants (see
+    ``core.cli.sync_plugin_permissions``), leaving every other permission of the built-in
+    roles as the administrator set it.
+
+    After the commit, ``plugin_enabled(name)`` is called on the active plugins when the
+    plugin was switched on, or became active (an enabled plugin that waited for its
+    upgrade), and ``plugin_disabled(name)`` when it was switched off (on the plugin switched
+    off as well)."""
+    host = current_host()
     host.refresh(db.session)
     plugin = host.plugins.get(name)
+    was_active = host.is_active(name)
     if plugin is None:
         raise ValidationError({"name": _("No plugin called %(name)s is installed.", name=name)})
     if enabled:
@@ -47,9 +48,9 @@ def set_enabled(name: str, enabled: bool, actor=None) -> None:
             raise ValidationError({"name": str(exc)}) from exc
         if first_time:
             # Its views' permissions were written before its tables existed, or never.
-            from core.cli import sync_permissions
+            from core.cli import sync_plugin_permissions
 
-            sync_permissions()
+            sync_plugin_permissions(name)
     else:
         dependents = [p.name for p in host.plugins.values()
                       if name in p.info.requires and host.is_enabled(p.name) and not p.error]
@@ -67,13 +68,12 @@ def set_enabled(name: str, enabled: bool, actor=None) -> None:
         state.changed_by_fk = getattr(actor, "id", None)
         bump_version(SETTINGS_KEY)
     host.refresh(db.session, force=True)
-    if was_enabled != enabled:
-        # After commit, each plugin isolated; the plugin switched off hears it too (it is
-        # no longer active), so it can tidy up.
-        if enabled:
-            host.notify("plugin_enabled", name=name)
-        else:
-            host.notify_including("plugin_disabled", [name], name=name)
+    # After commit, each plugin isolated; the plugin switched off hears it too (it is no
+    # longer active), so it can tidy up.
+    if enabled and (not was_enabled or (not was_active and host.is_active(name))):
+        host.notify("plugin_enabled", name=name)
+    elif not enabled and was_enabled:
+        host.notify_including("plugin_disabled", [name], name=name)
 
 
 def cannot_run(plugin, why: str) -> str:
@@ -89,7 +89,7 @@ def refuse_if_data_left_behind() -> None:
     """Raise ValidationError when a plugin whose tables exist cannot run its hooks (it could
     not be loaded, or its migrations wait for ``regulars db upgrade``): a merge or an erase now
     would leave its data of the customer behind."""
-    blocked = _host().data_left_behind()
+    blocked = current_host().data_left_behind()
     if blocked:
         raise ValidationError({"_": " ".join(
             _("%(problem)s: its data of this customer would be left behind. Fix it, then try "

@@ -8,13 +8,13 @@ erasure's own rows included, so the trail cannot give back what was erased."""
 
 from __future__ import annotations
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import delete, or_, update
 
 from core.db import db, utcnow, write_transaction
 from core.errors import ValidationError
 from core.models import Activity, AuditEntry, Customer, CustomerStatus, Note
+from core.plugins import current_host
 from core.services import history, plugin_fields
 
 ERASED_NAME = "Erased customer"
@@ -30,9 +30,6 @@ PERSONAL_FIELDS = {
 AUDITED_PERSONAL = set(PERSONAL_FIELDS) | {"phones", "addresses", "contacts", "tags", "notes",
                                            "name", "tax_country"}
 
-
-def _host():
-    return current_app.extensions["regulars.plugins"]
 
 
 def check_erasable(customer: Customer) -> None:
@@ -66,7 +63,8 @@ def erase(customer: Customer, actor=None, confirm_number: str | None = None) -> 
         personal_fields = [f.name for f in plugin_fields.installed_fields() if f.spec.personal]
         fields_erased = plugin_fields.erase(customer)
         # Disabled plugins too: their data of this customer goes as well.
-        _host().caller("customer_erasing", include_disabled=True)(customer=customer, actor=actor)
+        current_host().caller("customer_erasing", include_disabled=True)(
+            customer=customer, actor=actor)
 
         for field, blank in PERSONAL_FIELDS.items():
             setattr(customer, field, blank)
@@ -91,7 +89,7 @@ def erase(customer: Customer, actor=None, confirm_number: str | None = None) -> 
         # copy of the email or phone went with it and needs no row of its own).
         history.audit(customer.id, "erase", {f: (None, None) for f in erased
                                              if f not in history.DERIVED_FIELDS} or None, actor)
-    _host().notify("customer_updated", customer=customer,
+    current_host().notify("customer_updated", customer=customer,
                    changes={f: (None, None) for f in erased})
 
 

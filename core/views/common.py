@@ -10,10 +10,7 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException, NotFound
 
 from core.db import record_id
-
-
-def host():
-    return current_app.extensions["regulars.plugins"]
+from core.plugins import current_host as host  # noqa: F401  (the views' name for it)
 
 
 def allowed(permission: str, view: str) -> bool:

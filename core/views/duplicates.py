@@ -138,7 +138,7 @@ class DuplicatesView(BaseView):
         # The plugins' fields, chosen between like the core's.
         for r in field_rows:
             field = r["field"]
-            shown = {side: plugin_fields.text(field, r[side]) for side in ("survivor", "merged")}
+            shown = {side: plugin_fields.text(r[side], field) for side in ("survivor", "merged")}
             if r["differs"] or shown["survivor"]:
                 rows.append({"name": field.name, "label": field.label, **shown,
                              "differs": r["differs"], "choice": choices[field.name]})

@@ -182,3 +182,24 @@ def mail_plugin():
 
     module.email_templates = email_templates
     return module
+
+
+@pytest.fixture
+def unmigrate():
+    """``unmigrate(app, name)``: plugin ``name``'s revisions and tables gone from the
+    database, as when it is pip-installed and ``regulars db upgrade`` has not run yet (an app
+    made after this sees it so)."""
+    from sqlalchemy import column, delete, table, text
+
+    from core.db import db
+
+    def undo(app, name) -> None:
+        plugin = app.extensions["regulars.plugins"].plugins[name]
+        with app.app_context():
+            db.session.execute(delete(table("alembic_version", column("version_num"))).where(
+                column("version_num").in_(sorted(plugin.revisions))))
+            for table_name in reversed(plugin.tables):
+                db.session.execute(text(f'DROP TABLE IF EXISTS "{table_name}"'))
+            db.session.commit()
+
+    return undo

@@ -67,15 +67,17 @@ def test_export_streams_more_customers_than_one_batch(ctx, monkeypatch, make_cus
 
 
 def test_json_export_holds_the_record_its_history_and_each_plugins_section(ctx, make_customer):
-    cid = make_customer(first_name="Ada", email="ada@example.com")
+    cid = make_customer(first_name="Ada", email="ada@example.com", hello_greeting="Hi Ada")
     customer = customers.get(cid)
 
     data = json.loads(exporter.customer_json(customer))
 
     assert data["customer"]["first_name"] == "Ada"
     assert data["customer"]["email"] == "ada@example.com"
+    assert data["customer"]["hello_greeting"] == "Hi Ada"  # a plugin's field, beside the core's
     assert [a["action"] for a in data["audit"]][:1] == ["create"]
-    assert "fxrates" in data["plugins"] and "hello" in data["plugins"]
+    assert "fxrates" in data["plugins"]  # a plugin's customer_export section
+    assert "hello" not in data["plugins"]  # Hello has only a field, no section of its own
 
 
 def test_json_export_writes_decimals_as_strings_and_dates_as_iso(ctx, make_customer):
@@ -90,7 +92,7 @@ def test_json_export_writes_decimals_as_strings_and_dates_as_iso(ctx, make_custo
 
     assert data["customer"]["date_of_birth"] == "1990-05-17"
     assert isinstance(data["customer"]["created_at"], str)
-    assert exporter._json_value(Decimal("1.10")) == "1.10"
+    assert exporter.json_value(Decimal("1.10")) == "1.10"
 
 
 def test_a_manager_downloads_a_customers_json_export(client_for, make_customer):
@@ -135,3 +137,19 @@ def test_a_neutralised_formula_cell_imports_back_as_typed(ctx, make_customer):
 
     assert result.unchanged == 1
     assert customers.get(cid).first_name == "=Ada"
+
+
+def test_a_plugin_section_of_the_wrong_shape_is_named_in_the_export_not_dropped(make_app):
+    import types
+
+    from core.sdk import PluginInfo, hookimpl
+
+    module = types.ModuleType("badly_shaped_export")
+    module.PLUGIN = PluginInfo(name="badshape", label="Bad shape", version="1.0")
+    module.customer_export = hookimpl(lambda customer: {"greeting": "hi"})  # no section name
+    app = make_app(extra_plugins=[module])
+    with app.app_context():
+        customer = customers.create({"first_name": "Ann", "last_name": "Shape",
+                                     "email": "ann.shape@example.com"})
+        sections = exporter.customer_data(customer)["plugins"]
+    assert sections["badshape"] == {"error": "This plugin could not export its data."}

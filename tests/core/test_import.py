@@ -141,3 +141,32 @@ def test_numbers_drawn_for_a_batch_skip_a_number_typed_earlier(ctx, make_custome
 
     assert result.created == 3 and result.errors == []
     assert db.session.execute(select(Customer.number).where(Customer.number == typed)).scalars().all() == [typed]
+
+
+@pytest.mark.parametrize("yes, no", [("ja", "nein"), ("oui", "non"), ("t", "f"), ("on", "off"),
+                                     ("Y", "N")])
+def test_yes_no_words_of_other_languages_and_systems_are_read(ctx, yes, no):
+    result = importer.import_csv(csv_bytes("First name,Go green", f"Ada,{yes}", f"Bob,{no}"))
+
+    assert result.errors == []
+    assert db.session.execute(select(Customer.go_green).order_by(Customer.id)).scalars().all() == [
+        True, False]
+
+
+def test_a_word_that_is_neither_yes_nor_no_is_reported_on_its_row(ctx):
+    result = importer.import_csv(csv_bytes("First name,Go green", "Ada,perhaps"))
+
+    assert [(e.row, e.column) for e in result.errors] == [(2, "Go green")]
+
+
+def test_an_empty_yes_no_cell_leaves_the_stored_value_alone(ctx, make_customer):
+    from core.services import customers
+
+    number = customers.get(make_customer(go_green=True)).number
+
+    result = importer.import_csv(csv_bytes("Customer number,First name,Go green",
+                                           f"{number},Ada,"))
+
+    assert (result.updated, result.errors) == (1, [])
+    assert customers.get_by_number(number).first_name == "Ada"
+    assert customers.get_by_number(number).go_green is True

@@ -395,44 +395,47 @@ def test_fxrates_moves_agreed_rates_and_keeps_the_survivors_on_overlap(app, pair
     assert len(notes) == 1 and "1.17" in notes[0]
 
 
-def test_hello_greeting_moves_when_the_survivor_has_none(app, pair):
+def greet(app, customer_id, greeting):
+    from core.services import customers
+
+    with app.app_context():
+        customers.update(customers.get(customer_id), {"hello_greeting": greeting})
+
+
+def greeting_of(app, customer_id):
     from core.db import db
-    from core.services import customers
-    from regulars_hello import services as hello
+    from regulars_hello.models import Greeting
 
-    keep, gone = pair
     with app.app_context():
-        from core.db import write_transaction
+        row = db.session.get(Greeting, customer_id)
+        return row.text if row else None
 
-        with write_transaction():
-            hello.set_greeting(customers.get(gone), "Morning, Maia!")
+
+def test_hello_greeting_moves_when_the_survivor_has_none(app, pair):
+    keep, gone = pair
+    greet(app, gone, "Morning, Maia!")
 
     do_merge(app, keep, gone)
 
-    with app.app_context():
-        assert hello.greeting_of(db.session.get(Customer, keep)) == "Morning, Maia!"
-        assert hello.greeting_of(db.session.get(Customer, gone)) is None
+    assert (greeting_of(app, keep), greeting_of(app, gone)) == ("Morning, Maia!", None)
 
 
-def test_hello_keeps_the_survivors_greeting_and_notes_the_other(app, pair):
-    from core.db import db, write_transaction
-    from core.services import customers
-    from regulars_hello import services as hello
-
+@pytest.mark.parametrize("choice, kept", [(None, "Hi Maya"), ("merged", "Morning, Maia!")])
+def test_hello_greeting_on_the_survivor_is_the_one_chosen(app, pair, choice, kept):
     keep, gone = pair
-    with app.app_context():
-        with write_transaction():
-            hello.set_greeting(customers.get(keep), "Hi Maya")
-            hello.set_greeting(customers.get(gone), "Morning, Maia!")
+    greet(app, keep, "Hi Maya")
+    greet(app, gone, "Morning, Maia!")
 
-    do_merge(app, keep, gone)
+    do_merge(app, keep, gone, choices={"hello_greeting": choice} if choice else None)
 
+    assert (greeting_of(app, keep), greeting_of(app, gone)) == (kept, None)
     with app.app_context():
-        assert hello.greeting_of(db.session.get(Customer, keep)) == "Hi Maya"
-        assert hello.greeting_of(db.session.get(Customer, gone)) is None
-        bodies = db.session.execute(select(Activity.body).where(
-            Activity.customer_id == keep, Activity.source == "hello")).scalars().all()
-        assert any("Morning, Maia!" in b for b in bodies)
+        from core.db import db
+
+        changed = db.session.execute(select(AuditEntry.new_value).where(
+            AuditEntry.customer_id == keep, AuditEntry.field == "hello_greeting",
+            AuditEntry.action == "merge")).scalars().all()
+    assert changed == ([] if choice is None else ["Morning, Maia!"])
 
 
 # -- the screens -----------------------------------------------------------------------------

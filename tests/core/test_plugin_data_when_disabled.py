@@ -86,11 +86,11 @@ def test_merging_moves_a_disabled_plugins_rows_to_the_survivor(app, disable_plug
             Greeting.customer_id == keep)).scalar() == "Hi Alex"
 
 
-def test_the_export_keeps_a_disabled_plugins_section(app, disable_plugin):
+def test_the_export_keeps_a_disabled_plugins_fields(app, disable_plugin):
     sam = greeted(app, SAM, "Morning, Sam!")
     disable_plugin("hello")
 
-    assert export(app, sam)["plugins"]["hello"] == {"greeting": "Morning, Sam!"}
+    assert export(app, sam)["customer"]["hello_greeting"] == "Morning, Sam!"
 
 
 def test_a_disabled_plugins_other_hooks_stay_silent(app, disable_plugin):

@@ -122,3 +122,16 @@ def test_the_plugins_page_and_the_cli_send_the_events(shop, heard, users):
                              ("disabled", "stamps", "hello", False),
                              ("enabled", "cards", "hello", True),
                              ("enabled", "stamps", "hello", True)]
+
+
+def test_upgrade_now_tells_the_plugins_when_it_makes_an_enabled_plugin_active(app, make_app,
+                                                                           heard, unmigrate):
+    unmigrate(app, "hello")  # hello installed and enabled, its migrations not run yet
+    shop = make_app(extra_plugins=[listener("stamps", heard), listener("cards", heard)])
+    assert not shop.extensions["regulars.plugins"].is_active("hello")
+
+    switch(shop, "hello", True)  # "Upgrade now"
+
+    assert shop.extensions["regulars.plugins"].is_active("hello")
+    assert sorted(heard) == [("enabled", "cards", "hello", True),
+                             ("enabled", "stamps", "hello", True)]

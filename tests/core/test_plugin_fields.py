@@ -14,7 +14,8 @@ import types
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import Boolean, Column, Date, Integer, String, Text, event, func, select
+from sqlalchemy import (Boolean, Column, Date, DateTime, ForeignKey, Integer, String, Text, event,
+                        func, select)
 from sqlalchemy.orm import declarative_base
 
 from core.db import Money
@@ -34,6 +35,29 @@ class Profile(Base):
     since = Column(Date, nullable=True)
     tier = Column(String(10), nullable=True)
     remarks = Column(Text, nullable=True)
+
+
+class Card(Base):
+    """A loyalty card: its number is a field; its points are the plugin's own data."""
+
+    __tablename__ = "loyalty_card"
+
+    customer_id = Column(Integer, primary_key=True)
+    number = Column(String(20), nullable=True)
+    holder = Column(String(40), nullable=False, default="")  # the name printed on the card
+    points = Column(Integer, nullable=False, default=0)
+    # Columns that fill themselves in keep no row alive.
+    issued_at = Column(DateTime, default=datetime.datetime.utcnow)
+    changed_at = Column(DateTime, onupdate=datetime.datetime.utcnow)
+
+
+class Stamp(Base):
+    """A stamp on a card: a row of another table pointing at the card's row."""
+
+    __tablename__ = "loyalty_stamp"
+
+    id = Column(Integer, primary_key=True)
+    card_id = Column(Integer, ForeignKey("loyalty_card.customer_id"), nullable=False)
 
 
 NICKNAMES: dict[int, str] = {}
@@ -560,3 +584,302 @@ def test_the_import_command_maps_a_column_to_a_field_by_hand(app, tmp_path):
         customer_id = db.session.execute(select(Customer.id).where(
             Customer.email == "cai@example.com")).scalar()
     assert profile(app, customer_id)["card"] == "LC-CLI"
+
+
+# -- a row that holds more than the fields ----------------------------------------------------
+
+
+def loyalty_plugin():
+    from core.sdk import CustomerField, PluginInfo, hookimpl
+
+    module = types.ModuleType("regulars_loyalty_test")
+    module.PLUGIN = PluginInfo(name="loyalty", label="Loyalty", version="1.0")
+
+    @hookimpl
+    def customer_fields():
+        return [CustomerField(name="loyalty_number", label="Card number", column=Card.number),
+                CustomerField(name="loyalty_holder", label="Name on the card",
+                              column=Card.holder)]
+
+    module.customer_fields = customer_fields
+    return module
+
+
+@pytest.fixture
+def loyal(app, make_app):
+    """An app with the loyalty plugin too (its tables made by ``app``)."""
+    return make_app(extra_plugins=[perks_plugin(), loyalty_plugin()])
+
+
+def card_holder(app, points=0, stamps=0) -> int:
+    """A customer with a card numbered LC-1 holding ``points`` and ``stamps``."""
+    from core.db import db
+    from core.services import customers
+
+    with app.app_context():
+        customer_id = customers.create({"first_name": "Lou", "last_name": "Loyal",
+                                        "email": "lou@example.com",
+                                        "loyalty_number": "LC-1"}).id
+        db.session.get(Card, customer_id).points = points
+        db.session.add_all(Stamp(card_id=customer_id) for _ in range(stamps))
+        db.session.commit()
+    return customer_id
+
+
+def card(app, customer_id):
+    from core.db import db
+
+    with app.app_context():
+        row = db.session.get(Card, customer_id)
+        return None if row is None else (row.number, row.points)
+
+
+def test_clearing_a_field_keeps_the_row_when_it_holds_other_data(loyal, api_token):
+    from core.services import customers
+
+    customer_id = card_holder(loyal, points=120)
+    with loyal.app_context():
+        customers.update(customers.get(customer_id), {"loyalty_number": ""})
+
+    assert card(loyal, customer_id) == (None, 120)
+
+
+def test_erasure_clears_the_field_and_keeps_the_plugins_own_data(loyal):
+    from core.services import customers, privacy
+
+    customer_id = card_holder(loyal, points=120)
+    with loyal.app_context():
+        privacy.erase(customers.get(customer_id))
+
+    assert card(loyal, customer_id) == (None, 120)
+
+
+def test_a_row_other_rows_point_at_is_kept(loyal):
+    from core.services import customers
+
+    customer_id = card_holder(loyal, stamps=2)
+    with loyal.app_context():
+        customers.update(customers.get(customer_id), {"loyalty_number": ""})
+
+    assert card(loyal, customer_id) == (None, 0)
+
+
+def test_a_row_left_with_nothing_but_its_defaults_goes(loyal):
+    from core.services import customers
+
+    customer_id = card_holder(loyal)
+    with loyal.app_context():
+        customers.update(customers.get(customer_id), {"loyalty_number": ""})
+
+    assert card(loyal, customer_id) is None
+
+
+def test_a_not_null_text_field_empties_to_nothing_when_the_row_stays(loyal):
+    from core.services import customers
+
+    customer_id = card_holder(loyal, points=120)
+    with loyal.app_context():
+        customers.update(customers.get(customer_id), {"loyalty_holder": "Lou L."})
+        customers.update(customers.get(customer_id), {"loyalty_holder": ""})
+
+    from core.db import db
+
+    with loyal.app_context():
+        row = db.session.get(Card, customer_id)
+        assert (row.holder, row.points) == ("", 120)
+
+
+def test_a_merge_keeps_the_merged_records_other_data(loyal):
+    from core.services import customers, merge
+
+    merged = card_holder(loyal, points=40)
+    with loyal.app_context():
+        survivor = customers.create({"first_name": "Lou", "last_name": "Loyal",
+                                     "email": "lou2@example.com"}).id
+        merge.merge(customers.get(survivor), customers.get(merged))
+
+    assert card(loyal, survivor) == ("LC-1", 0)
+    assert card(loyal, merged) == (None, 40)  # the plugin's customer_merging moves its points
+
+
+# -- a plugin's functions that fail -----------------------------------------------------------
+
+FAILING: set[str] = set()
+MOODS: dict[int, str] = {}
+
+
+def flaky_plugin():
+    """A plugin whose field functions raise when their name is in FAILING."""
+    from core.errors import ValidationError
+    from core.sdk import CustomerField, PluginInfo, hookimpl
+
+    module = types.ModuleType("regulars_flaky_test")
+    module.PLUGIN = PluginInfo(name="flaky", label="Flaky", version="1.0")
+
+    def broken(what):
+        if what in FAILING:
+            raise RuntimeError(f"{what} broke")
+
+    def moods():
+        broken("choices")
+        return [("calm", "Calm"), ("busy", "Busy")]
+
+    def get_mood(customer):
+        broken("get")
+        return MOODS.get(customer.id)
+
+    def set_mood(customer, value):
+        broken("set")
+        if "refuse" in FAILING:
+            raise ValidationError({"flaky_mood": "Not today."})
+        MOODS[customer.id] = value
+
+    @hookimpl
+    def customer_fields():
+        return [CustomerField(name="flaky_mood", label="Mood", type="choice", choices=moods,
+                              get=get_mood, set=set_mood)]
+
+    module.customer_fields = customer_fields
+    return module
+
+
+@pytest.fixture
+def flaky(app, make_app, users):
+    FAILING.clear()
+    MOODS.clear()
+    return make_app(extra_plugins=[perks_plugin(), flaky_plugin()])
+
+
+def clients(app, api_token):
+    """(an API client, a signed-in browser) of ``app``, both the admin's."""
+    api = app.test_client()
+    api.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {api_token('Admin')}"
+    browser = app.test_client()
+    assert browser.post("/login/", data={"username": "admin", "password":
+                                         "correct horse battery staple"}).status_code == 302
+    return api, browser
+
+
+def moody_customer(app, mood="calm") -> int:
+    from core.services import customers
+
+    with app.app_context():
+        return customers.create({"first_name": "Mo", "last_name": "Moody",
+                                 "email": "mo@example.com", "perks_card": "LC-MO",
+                                 "flaky_mood": mood}).id
+
+
+def failures(app) -> list[tuple[str, str]]:
+    return [f[:2] for f in app.extensions["regulars.plugins"].failures]
+
+
+def test_a_get_that_raises_leaves_the_field_out_and_everything_still_answers(flaky, api_token):
+    from core.services import customers, exporter
+
+    customer_id = moody_customer(flaky)
+    api, browser = clients(flaky, api_token)
+    FAILING.add("get")
+
+    one = api.get(f"/api/v1/customers/{customer_id}")
+    many = api.get("/api/v1/customers/")
+    form = browser.get(f"/customers/{customer_id}/edit?step=more")
+    stream = io.StringIO()
+    with flaky.app_context():
+        exporter.write_csv({}, stream)
+        record = exporter.customer_data(customers.get(customer_id))["customer"]
+        other = customers.create({"first_name": "Mo", "last_name": "Moody",
+                                  "email": "mo2@example.com"}).id
+    merge_screen = browser.get(f"/duplicates/merge/{customer_id}/{other}")
+
+    assert [r.status_code for r in (one, many, form, merge_screen)] == [200, 200, 200, 200]
+    assert "flaky_mood" not in one.get_json()["result"]
+    assert one.get_json()["result"]["perks_card"] == "LC-MO"
+    assert [r["perks_card"] for r in many.get_json()["result"]] == ["LC-MO"]
+    header, row = list(csv.reader(io.StringIO(stream.getvalue()[1:])))
+    assert dict(zip(header, row))["Mood"] == ""
+    assert "flaky_mood" not in record and record["perks_card"] == "LC-MO"
+    assert ("flaky", "CustomerField 'flaky_mood' get") in failures(flaky)
+
+
+def test_choices_that_raise_leave_the_field_out_of_the_form_and_the_api(flaky, api_token):
+    customer_id = moody_customer(flaky)
+    api, browser = clients(flaky, api_token)
+    FAILING.add("choices")
+
+    one = api.get(f"/api/v1/customers/{customer_id}")
+    form = browser.get(f"/customers/{customer_id}/edit?step=more")
+    schema = api.get("/api/v1/_openapi")
+
+    assert [r.status_code for r in (one, form, schema)] == [200, 200, 200]
+    assert "flaky_mood" not in one.get_json()["result"]
+    assert 'name="flaky_mood"' not in form.get_data(as_text=True)
+    assert ("flaky", "CustomerField 'flaky_mood' choices") in failures(flaky)
+
+
+def test_a_set_that_raises_refuses_the_save_naming_the_field(flaky, api_token):
+    customer_id = moody_customer(flaky)
+    api, _browser = clients(flaky, api_token)
+    FAILING.add("set")
+
+    response = api.put(f"/api/v1/customers/{customer_id}",
+                       json={"perks_card": "LC-NEW", "flaky_mood": "busy"})
+
+    assert response.status_code == 422
+    assert list(response.get_json()["errors"]) == ["flaky_mood"]
+    assert profile(flaky, customer_id)["card"] == "LC-MO"  # nothing half-written
+    assert MOODS[customer_id] == "calm"
+    assert ("flaky", "CustomerField 'flaky_mood' set") in failures(flaky)
+
+
+def test_a_set_refusing_with_its_own_message_is_passed_on(flaky, api_token):
+    customer_id = moody_customer(flaky)
+    api, _browser = clients(flaky, api_token)
+    FAILING.add("refuse")
+
+    response = api.put(f"/api/v1/customers/{customer_id}", json={"flaky_mood": "busy"})
+
+    assert response.status_code == 422
+    assert response.get_json()["errors"] == {"flaky_mood": "Not today."}
+    assert failures(flaky) == []
+
+
+def test_a_merge_is_refused_when_a_field_cannot_be_read(flaky):
+    from core.errors import ValidationError
+    from core.services import customers, merge
+
+    merged = moody_customer(flaky, mood="busy")
+    with flaky.app_context():
+        survivor = customers.create({"first_name": "Mo", "last_name": "Moody",
+                                     "email": "mo2@example.com"}).id
+    FAILING.add("get")
+
+    with flaky.app_context(), pytest.raises(ValidationError) as refused:
+        merge.merge(customers.get(survivor), customers.get(merged))
+
+    assert list(refused.value.errors) == ["flaky_mood"]
+    with flaky.app_context():
+        assert customers.get(merged).merged_into_id is None
+    assert MOODS == {merged: "busy"}
+
+
+# -- yes and no --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("yes, no", [("ja", "nein"), ("oui", "non"), ("t", "f"), ("on", "off"),
+                                     ("Yes", "No"), ("1", "0")])
+def test_a_files_yes_and_no_read_the_same_for_a_core_column_and_a_plugin_field(app, yes, no):
+    from core.db import db
+    from core.models import Customer
+    from core.services import importer
+
+    data = ("First name,Last name,Email,Go green,VIP\n"
+            f"Yan,Yes,yan@example.com,{yes},{yes}\n"
+            f"Nat,No,nat@example.com,{no},{no}\n").encode()
+
+    with app.app_context():
+        result = importer.import_csv(data)
+        stored = db.session.execute(select(Customer.go_green, Profile.vip).join(
+            Profile, Profile.customer_id == Customer.id).order_by(Customer.id)).all()
+
+    assert (result.created, result.errors) == (2, [])
+    assert [tuple(row) for row in stored] == [(True, True), (False, False)]

@@ -101,3 +101,59 @@ def test_a_role_given_as_a_string_instead_of_a_list_skips_the_plugin():
     host = started_host(throwaway_plugin("stamps", grants={"can_stamp": "Cashier"}))
 
     assert "must be a list of role names" in host.plugins["stamps"].error
+
+
+# -- enabling keeps what an administrator changed -----------------------------------------------
+
+
+def take_off(app, role_name, permission, view) -> None:
+    """What an administrator does on the Roles screen: take one permission off a role."""
+    with app.app_context():
+        sm = app.appbuilder.sm
+        role = sm.find_role(role_name)
+        pvm = sm.find_permission_view_menu(permission, view)
+        assert pvm in role.permissions, (role_name, permission, view)
+        sm.del_permission_role(role, pvm)
+
+
+@pytest.fixture
+def hello_waiting(app, users, unmigrate):
+    """Hello pip-installed and enabled but never upgraded; the app returned is a process
+    started after that."""
+    unmigrate(app, "hello")
+    return app
+
+
+def test_upgrade_now_keeps_an_admins_changes_to_the_built_in_roles(hello_waiting, make_app):
+    from core.services import plugins
+
+    take_off(hello_waiting, "Manager", "can_delete", "GroupView")
+    take_off(hello_waiting, "Cashier", "can_say", "HelloView")
+    app = make_app()
+    assert not app.extensions["regulars.plugins"].is_active("hello")
+
+    with app.app_context():
+        plugins.set_enabled("hello", True)  # "Upgrade now" on the Plugins page
+
+    assert app.extensions["regulars.plugins"].is_active("hello")
+    assert not held(app, "Manager", "can_delete", "GroupView")  # the admin's change stays
+    assert held(app, "Manager", "can_edit", "GroupView")
+    assert held(app, "Cashier", "can_say", "HelloView")  # the plugin's own grant is written
+    assert held(app, "Manager", "can_say", "HelloView")
+    assert not held(app, "ReadOnly", "can_say", "HelloView")
+
+
+def test_enabling_a_plugin_keeps_an_admins_changes_to_the_built_in_roles(hello_waiting, make_app):
+    from core.services import plugins
+
+    app = make_app()
+    with app.app_context():
+        plugins.set_enabled("hello", False)
+    take_off(app, "Cashier", "can_add", "CustomerView")
+
+    with app.app_context():
+        plugins.set_enabled("hello", True)
+
+    assert app.extensions["regulars.plugins"].is_active("hello")
+    assert not held(app, "Cashier", "can_add", "CustomerView")
+    assert held(app, "Cashier", "can_say", "HelloView")

@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 import re
 import types
-from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, inspect, select
@@ -271,30 +270,39 @@ def test_cli_says_when_no_such_plugin_is_installed(app):
 def hello_job(app):
     from core import scheduler
 
-    return scheduler.build(app).get_job("hello.count_greetings")
+    return scheduler.build(app).get_job("hello.birthdays")
 
 
-def test_scheduler_holds_the_hello_job_hourly(app):
-    job = hello_job(app)
+def test_scheduler_holds_the_hello_job_daily_at_eight_shop_time(make_app):
+    job = hello_job(make_app(BABEL_DEFAULT_TIMEZONE="Pacific/Kiritimati"))
 
     assert job is not None
-    assert job.trigger.interval == timedelta(hours=1)
+    fields = {f.name: str(f) for f in job.trigger.fields}
+    assert (fields["hour"], fields["minute"], fields["day"]) == ("8", "0", "*")
+    assert str(job.trigger.timezone) == "Pacific/Kiritimati"
 
 
-def test_hello_job_counts_greetings_while_hello_is_enabled(app, customer_id, caplog):
+def test_hello_job_runs_as_a_task_of_the_plugin_while_hello_is_enabled(app, make_customer):
+    from core.sdk import shop_today
+
+    with app.app_context():
+        born = shop_today().replace(year=1992)
+    birthday = make_customer(first_name="Bea", date_of_birth=born.isoformat())
     job = hello_job(app)
 
-    with caplog.at_level(logging.INFO):
-        task_id = job.func()  # the clock enqueues the job's task; the suite runs it at once
+    task_id = job.func()  # the clock enqueues the job's task; the suite runs it at once
 
     with app.app_context():
         from core.db import db
+        from core.models import Activity
         from core.models.tasks import Task
 
         task = db.session.get(Task, task_id)
         assert (task.name, task.plugin, task.state) == (
-            "scheduled:hello.count_greetings", "hello", "done")
-    assert "hello: 1 customers have a greeting" in caplog.text
+            "scheduled:hello.birthdays", "hello", "done")
+        subjects = db.session.execute(select(Activity.subject).where(
+            Activity.customer_id == birthday, Activity.source == "hello")).scalars().all()
+    assert subjects == ["Birthday greeting due"]
 
 
 def test_hello_job_is_skipped_while_hello_is_disabled(app, make_app, customer_id, caplog):
@@ -308,4 +316,4 @@ def test_hello_job_is_skipped_while_hello_is_disabled(app, make_app, customer_id
         result = job.func()
 
     assert result is None
-    assert "Skipping job count_greetings: plugin hello is not active" in caplog.text
+    assert "Skipping job birthday_greetings: plugin hello is not active" in caplog.text

@@ -34,12 +34,11 @@ def signed_in_admin(app):
 
 
 def greet(app, customer_id, text):
-    from core.db import write_transaction
+    """Give the customer a greeting: the Hello example plugin's field."""
     from core.services import customers
-    from regulars_hello import services
 
-    with app.app_context(), write_transaction():
-        services.set_greeting(customers.get(customer_id), text)
+    with app.app_context():
+        customers.update(customers.get(customer_id), {"hello_greeting": text})
 
 
 def header_labels(doc):
@@ -305,27 +304,51 @@ def test_a_filter_whose_apply_fails_is_refused_not_a_server_error(make_app):
 # -- merge panels ------------------------------------------------------------------------------
 
 
+CARDS: dict[int, str] = {}  # the cards plugin's data: customer id -> card number
+
+
+def cards_panel(survivor, merged):
+    return MergePanel(title="Cards", rows=[("Card", CARDS.get(survivor.id), CARDS.get(merged.id))],
+                      text="The kept customer's card stays.")
+
+
+def cards_plugin(**hooks):
+    """A plugin with a merge panel of its data (and, given, more hooks)."""
+    return throwaway_plugin("cards", merge_panels=cards_panel, **hooks)
+
+
 @pytest.fixture
-def pair(app, make_customer):
-    keep = make_customer(first_name="Maya", last_name="Okafor", email="maya@example.com")
-    gone = make_customer(first_name="Maia", last_name="Okafor", email="maia.o@example.com")
+def cards_app(make_app):
+    CARDS.clear()
+    yield make_app(extra_plugins=[cards_plugin()])
+    CARDS.clear()
+
+
+@pytest.fixture
+def pair(cards_app):
+    from core.services import customers
+
+    with cards_app.app_context():
+        keep = customers.create({"first_name": "Maya", "last_name": "Okafor",
+                                 "email": "maya@example.com"}).id
+        gone = customers.create({"first_name": "Maia", "last_name": "Okafor",
+                                 "email": "maia.o@example.com"}).id
     return keep, gone
 
 
-def test_merge_screen_shows_both_greetings_escaped(app, admin_client, pair, page):
+def test_merge_screen_shows_a_plugins_panel_escaped(cards_app, pair, page):
     keep, gone = pair
-    greet(app, keep, "Hi Maya")
-    greet(app, gone, "<b>Morning</b>, Maia!")
+    CARDS.update({keep: "LC-1", gone: "<b>LC-2</b>"})
 
-    response = admin_client.get(f"/duplicates/merge/{keep}/{gone}")
+    response = signed_in_admin(cards_app).get(f"/duplicates/merge/{keep}/{gone}")
 
     html = response.get_data(as_text=True)
-    panel = page(response).find("section", data_plugin="hello")
-    assert panel.find("h2").text == "Greetings"
+    panel = page(response).find("section", data_plugin="cards")
+    assert panel.find("h2").text == "Cards"
     row = panel.find("tbody").find("tr")
-    assert [td.text for td in row.find_all("td")] == ["Hi Maya", "<b>Morning</b>, Maia!"]
-    assert "&lt;b&gt;Morning&lt;/b&gt;, Maia!" in html and "<b>Morning</b>" not in html
-    assert "greeting stays" in panel.text
+    assert [td.text for td in row.find_all("td")] == ["LC-1", "<b>LC-2</b>"]
+    assert "&lt;b&gt;LC-2&lt;/b&gt;" in html and "<b>LC-2</b>" not in html
+    assert "card stays" in panel.text
 
 
 def test_merge_panels_are_sorted_by_order(make_app, page):
@@ -333,7 +356,8 @@ def test_merge_panels_are_sorted_by_order(make_app, page):
         return [MergePanel(title="Late", text="last", order=500),
                 MergePanel(title="Early", rows=[("Stamps", 3, None)], order=5)]
 
-    app = make_app(extra_plugins=[throwaway_plugin("stamps", merge_panels=panels)])
+    app = make_app(extra_plugins=[throwaway_plugin("stamps", merge_panels=panels),
+                                  cards_plugin()])
     client = signed_in_admin(app)
     from core.services import customers
 
@@ -344,7 +368,7 @@ def test_merge_panels_are_sorted_by_order(make_app, page):
     doc = page(client.get(f"/duplicates/merge/{a}/{b}"))
 
     titles = [s.find("h2").text for s in doc.find_all("section", cls="merge-panel")]
-    assert titles == ["Early", "Greetings", "Late"]
+    assert titles == ["Early", "Cards", "Late"]
     early = doc.find_all("section", cls="merge-panel")[0]
     assert [td.text for td in early.find("tbody").find_all("td")] == ["3", "(empty)"]
 
@@ -353,7 +377,8 @@ def test_a_failing_merge_panel_says_so_and_the_merge_still_works(make_app, page)
     def panels(survivor, merged):
         raise RuntimeError("stamps database is down")
 
-    app = make_app(extra_plugins=[throwaway_plugin("stamps", merge_panels=panels)])
+    app = make_app(extra_plugins=[throwaway_plugin("stamps", merge_panels=panels),
+                                  cards_plugin()])
     client = signed_in_admin(app)
     from core.services import customers
 
@@ -368,23 +393,22 @@ def test_a_failing_merge_panel_says_so_and_the_merge_still_works(make_app, page)
     failed = doc.find("section", data_plugin="stamps")
     assert "merge-panel-failed" in failed.classes
     assert "Stamps could not show what the merge does with its data." in failed.text
-    assert doc.find("section", data_plugin="hello") is not None
+    assert doc.find("section", data_plugin="cards") is not None  # the other plugin's panel
     merged = client.post(f"/duplicates/merge/{a}/{b}")
     assert merged.status_code == 302
     with app.app_context():
         assert customers.get(b).merged_into_id == a
 
 
-def test_a_disabled_plugins_panel_is_still_shown_since_its_data_is_merged(
-        app, admin_client, pair, page):
+def test_a_disabled_plugins_panel_is_still_shown_since_its_data_is_merged(cards_app, pair, page):
     from core.services import plugins
 
     keep, gone = pair
-    greet(app, gone, "Morning, Maia!")
-    with app.app_context():
-        plugins.set_enabled("hello", False)
+    CARDS[gone] = "LC-2"
+    with cards_app.app_context():
+        plugins.set_enabled("cards", False)
 
-    doc = page(admin_client.get(f"/duplicates/merge/{keep}/{gone}"))
+    doc = page(signed_in_admin(cards_app).get(f"/duplicates/merge/{keep}/{gone}"))
 
-    panel = doc.find("section", data_plugin="hello")
-    assert panel is not None and "Morning, Maia!" in panel.text
+    panel = doc.find("section", data_plugin="cards")
+    assert panel is not None and "LC-2" in panel.text

@@ -97,15 +97,10 @@ def plugins_list_row(app, name) -> str:
 
 
 @pytest.fixture
-def hello_unmigrated(app, users):
-    """Hello pip-installed but never upgraded: its revision and its table are not there. The
+def hello_unmigrated(app, users, unmigrate):
+    """Hello pip-installed but never upgraded: its revisions and its table are not there. The
     app returned is a process started after that."""
-    from core.db import db
-
-    with app.app_context():
-        db.session.execute(text("DELETE FROM alembic_version WHERE version_num = '0001_hello'"))
-        db.session.execute(text("DROP TABLE hello_greeting"))
-        db.session.commit()
+    unmigrate(app, "hello")
     return app
 
 
@@ -172,12 +167,15 @@ def test_its_hooks_do_not_run_before_the_upgrade(hello_unmigrated, make_app, mak
     with app.app_context():
         badges = app.extensions["regulars.plugins"].collect(
             "customer_badges", customer=customers.get(customer_id))
-        # Nor with the hooks that reach disabled plugins: it has no tables to act on.
+        # Nor with the hooks that reach disabled plugins (its fields are merged, erased and
+        # exported through them): it has no tables to act on.
+        fields = app.extensions["regulars.plugins"].caller(
+            "customer_fields", include_disabled=True).get_hookimpls()
         exporting = app.extensions["regulars.plugins"].caller(
             "customer_export", include_disabled=True).get_hookimpls()
 
     assert all(b.title != "Preferred greeting" for b in badges)
-    assert "hello" not in [impl.plugin_name for impl in exporting]
+    assert "hello" not in [impl.plugin_name for impl in fields]
     assert "fxrates" in [impl.plugin_name for impl in exporting]
 
 
@@ -296,8 +294,24 @@ def test_regulars_db_upgrade_ends_in_one_line_naming_the_plugin_and_the_file(mak
                                           terminal_width=300)
 
     assert result.exit_code == 1
-    assert result.output.strip() == f"Error: Plugin stamps cannot be upgraded: {TYPO}"
+    assert result.output.strip().splitlines()[-1] == (
+        f"Error: Plugin stamps cannot be upgraded: {TYPO}")
     assert "stamps_card" not in tables(app)
+
+
+def test_a_broken_plugin_does_not_hold_back_the_upgrade_of_the_core_and_the_others(
+        hello_unmigrated, make_app, tmp_path):
+    app = make_app(extra_plugins=[stamps_plugin(tmp_path, depends_on="0001_cor")])
+
+    result = app.test_cli_runner().invoke(args=["regulars", "db", "upgrade"],
+                                          terminal_width=300)
+
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == [
+        "Upgraded: core, fxrates, hello", f"Error: Plugin stamps cannot be upgraded: {TYPO}"]
+    assert "hello_greeting" in tables(app)
+    host = app.extensions["regulars.plugins"]
+    assert host.is_active("hello") and not host.is_active("stamps")
 
 
 def test_a_plugin_with_a_typo_in_its_migration_cannot_be_enabled(make_app, tmp_path):
@@ -322,3 +336,45 @@ def test_a_disabled_plugin_with_a_typo_does_not_stop_the_upgrade(make_app, tmp_p
     result = app.test_cli_runner().invoke(args=["regulars", "db", "upgrade"])
 
     assert result.exit_code == 0, result.output
+
+
+# -- the cost of noticing a change -----------------------------------------------------------
+
+
+def test_a_request_after_a_plugin_change_elsewhere_reads_the_new_state_in_one_more_query(
+        make_app, users):
+    from sqlalchemy import event
+
+    from core.db import db
+    from core.services.plugins import set_enabled
+
+    app, elsewhere = make_app(), make_app()
+    client = sign_in(app)
+    lookup = "/api/v1/customers/lookup?q="  # answered 422 before any search runs
+    client.get(lookup)  # this process reads roles and plugin state once
+    with app.app_context():
+        engine = db.engine
+    seen: list[str] = []
+
+    def note(conn, cursor, statement, parameters, context, executemany):
+        if not statement.lstrip().upper().startswith(
+                ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")):
+            seen.append(statement)
+
+    with elsewhere.app_context():
+        set_enabled("hello", False)
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        changed = client.get(lookup)
+        after_change = list(seen)
+        seen.clear()
+        steady = client.get(lookup)
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+
+    assert (changed.status_code, steady.status_code) == (422, 422)
+    assert not app.extensions["regulars.plugins"].is_enabled("hello")  # noticed at once
+    # The request's one query, then one statement for the enabled set and the migrations.
+    assert len(after_change) == 2, after_change
+    assert "plugin_state" in after_change[1] and "alembic_version" in after_change[1]
+    assert len(seen) == 1, seen

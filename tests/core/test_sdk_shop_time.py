@@ -121,3 +121,37 @@ def test_a_time_zone_that_does_not_exist_is_a_clear_error(shop):
 
     with pytest.raises(ValueError, match="BABEL_DEFAULT_TIMEZONE = 'Mars/Olympus_Mons' is not"):
         sdk.shop_today()
+
+
+def test_a_naive_time_means_utc_and_a_shops_wall_clock_time_says_so_by_name(shop):
+    from datetime import timezone
+
+    shop(PAGO_PAGO)  # UTC-11
+
+    # Every function that takes a naive datetime reads it as UTC, as utcnow() gives it...
+    assert sdk.to_shop_time(datetime(2025, 3, 11, 3, 0)).hour == 16
+    assert not hasattr(shop_time, "to_utc")
+    # ...except the one whose name says the time is the shop's.
+    assert shop_time.shop_local_to_utc(datetime(2025, 3, 10, 16, 0)) == datetime(2025, 3, 11, 3)
+    aware = datetime(2025, 3, 11, 3, 0, tzinfo=timezone.utc)
+    assert shop_time.shop_local_to_utc(aware) == datetime(2025, 3, 11, 3, 0)
+
+
+def test_find_customers_reads_a_naive_since_as_utc_in_any_shop(shop, make_customer):
+    from datetime import timezone
+
+    from core.db import db
+    from core.models import Customer
+
+    shop(PAGO_PAGO)
+    customer_id = make_customer()
+    db.session.get(Customer, customer_id).created_at = datetime(2025, 3, 11, 3, 0)  # UTC
+    db.session.commit()
+
+    def found(since):
+        return [c.id for c in sdk.find_customers(created_since=since)]
+
+    assert found(datetime(2025, 3, 11, 3, 0)) == [customer_id]
+    assert found(datetime(2025, 3, 11, 3, 1)) == []
+    assert found(datetime(2025, 3, 11, 3, 1, tzinfo=timezone.utc)) == []
+    assert found(datetime(2025, 3, 10, 16, 0, tzinfo=sdk.shop_now().tzinfo)) == [customer_id]

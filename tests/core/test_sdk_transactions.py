@@ -159,3 +159,58 @@ def test_send_email_inside_a_transaction_that_fails_leaves_nothing(queue_app, ma
 
         assert committed(EmailMessage) == 0
         assert committed(Activity, Activity.kind == "email") == 0
+
+
+def test_writes_flushed_before_the_outermost_block_roll_back_with_it(ctx, customer):
+    """A view that adds and flushes a row, then records an activity: one transaction, so the
+    refused activity takes the flushed row back with it."""
+    db.session.add(Activity(customer_id=customer, kind="call", subject="Flushed first"))
+    db.session.flush()
+
+    with pytest.raises(RuntimeError), write_transaction():
+        sdk.record_activity(customer, "call", "Inside")
+        raise RuntimeError("the till lost power")
+
+    assert subjects() == []
+
+
+def test_writes_flushed_before_record_activity_commit_with_it(ctx, customer):
+    db.session.add(Activity(customer_id=customer, kind="call", subject="Flushed first"))
+    db.session.flush()
+
+    with pytest.raises(ValidationError):
+        sdk.record_activity(customer, "telegram", "Refused")
+    assert subjects() == []  # the refusal took the flushed row back too
+
+    db.session.add(Activity(customer_id=customer, kind="call", subject="Flushed again"))
+    db.session.flush()
+    sdk.record_activity(customer, "call", "Recorded")
+
+    assert subjects() == ["Flushed again", "Recorded"]
+
+
+def test_a_read_only_transaction_is_still_ended_before_the_write(ctx, customer):
+    """Reads before the block are of the database as it was; the block starts fresh."""
+    db.session.execute(select(func.count()).select_from(Activity)).scalar()
+    db.session.commit()  # a flushed-and-committed write leaves nothing to carry
+    db.session.execute(select(func.count()).select_from(Activity)).scalar()
+
+    with write_transaction():
+        sdk.record_activity(customer, "call", "Fresh")
+        assert subjects() == []
+
+    assert subjects() == ["Fresh"]
+
+
+def test_enqueue_with_a_session_the_caller_manages_joins_its_transaction(queue_app):
+    with queue_app.app_context():
+        with Session(db.engine) as own:
+            own.begin()
+            sdk.enqueue("test.nothing", session=own)
+            assert committed(Task, Task.name == "test.nothing") == 0  # not before the caller
+            own.rollback()
+        assert committed(Task, Task.name == "test.nothing") == 0
+
+        with Session(db.engine) as own, own.begin():
+            sdk.enqueue("test.nothing", session=own)
+        assert committed(Task, Task.name == "test.nothing") == 1

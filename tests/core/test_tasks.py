@@ -344,3 +344,48 @@ def test_the_migration_builds_the_task_tables_as_the_models_describe(queue_app):
                                 Model.metadata)
 
     assert [d for d in diff if "'task'" in repr(d) or "stored_file" in repr(d)] == []
+
+
+def test_a_task_enqueued_in_a_savepoint_that_rolls_back_is_not_run(make_app, probe_log,
+                                                                    monkeypatch):
+    app = make_app()  # TASKS_EAGER: runs what the commit enqueued, right after it
+    asked = []
+    claim_one = tasks._claim_one
+    monkeypatch.setattr(tasks, "_claim_one",
+                        lambda app_, task_id, worker: asked.append(task_id)
+                        or claim_one(app_, task_id, worker))
+
+    with app.app_context():
+        with write_transaction():
+            before = tasks.enqueue("probe.noop", {"n": 0}).id
+            try:
+                with write_transaction():
+                    tasks.enqueue("probe.noop", {"n": 1})
+                    raise RuntimeError("this part was refused")
+            except RuntimeError:
+                pass
+            kept = tasks.enqueue("probe.noop", {"n": 2}).id
+            with write_transaction():
+                inner_kept = tasks.enqueue("probe.noop", {"n": 3}).id
+
+    # Only the tasks that exist are run (SQLite hands the rolled-back id out again).
+    assert asked == [before, kept, inner_kept]
+    assert sorted(line[:2] for line in log_lines(probe_log)) == [
+        ["noop", "0"], ["noop", "2"], ["noop", "3"]]
+
+
+def test_a_task_enqueued_in_a_released_savepoint_waits_for_the_outer_commit(make_app, probe_log,
+                                                                            monkeypatch):
+    app = make_app()  # TASKS_EAGER
+    asked = []
+    monkeypatch.setattr(tasks, "_claim_one", lambda app_, task_id, worker: asked.append(task_id))
+
+    with app.app_context():
+        with pytest.raises(RuntimeError), write_transaction():
+            with write_transaction():
+                tasks.enqueue("probe.noop", {"n": 1}, key="one-receipt")  # its own savepoint
+            raise RuntimeError("the sale was refused")
+        tasks.run_committed()
+
+        assert db.session.execute(select(func.count()).select_from(Task)).scalar() == 0
+    assert asked == []  # nothing to run: the task went with the transaction

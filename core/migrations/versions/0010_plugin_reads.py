@@ -5,8 +5,10 @@ Revises: 0009_search_speed
 
 A task remembers the user who enqueued it (``task.actor_fk``, None for the system), so the
 worker can act as that user while it runs it. The customers whose birthday falls in a window
-(a daily birthday job) are found by an index on the month and day of ``date_of_birth``, written
-in each database's own SQL, exactly as ``core.db.month_day`` writes it in queries."""
+(a daily birthday job) are found by an index on the month and day of ``date_of_birth``: the
+expression is ``core.db.month_day`` itself, so the index is written in exactly the SQL that
+queries use (otherwise the database would not use it). On PostgreSQL it is built CONCURRENTLY,
+outside the migration's transaction, so a big customer table stays writable meanwhile."""
 from typing import Sequence, Union
 
 import sqlalchemy as sa
@@ -17,21 +19,26 @@ down_revision: Union[str, Sequence[str], None] = "0009_search_speed"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
-BIRTHDAY = {
-    "sqlite": "CAST(strftime('%m%d', date_of_birth) AS INTEGER)",
-    "postgresql": "CAST(EXTRACT(MONTH FROM date_of_birth) * 100 + EXTRACT(DAY FROM date_of_birth)"
-                  " AS INTEGER)",
-}
-
 
 def upgrade() -> None:
+    from core.db import month_day
+
+    birthday = month_day(sa.column("date_of_birth"))
+    if op.get_bind().dialect.name == "postgresql":
+        # First, so that nothing of this revision is committed before it: the autocommit
+        # block commits the migrations run so far. A build that failed half-way leaves an
+        # invalid index behind, which is dropped and built again when the upgrade is re-run.
+        with op.get_context().autocommit_block():
+            op.drop_index("ix_customer_birthday", table_name="customer",
+                          postgresql_concurrently=True, if_exists=True)
+            op.create_index("ix_customer_birthday", "customer", [birthday],
+                            postgresql_concurrently=True)
+    else:
+        op.create_index("ix_customer_birthday", "customer", [birthday])
     with op.batch_alter_table("task") as batch:
         batch.add_column(sa.Column("actor_fk", sa.Integer(), nullable=True))
         batch.create_foreign_key("fk_task_actor", "ab_user", ["actor_fk"], ["id"],
                                  ondelete="SET NULL")
-    dialect = op.get_bind().dialect.name
-    if dialect in BIRTHDAY:
-        op.execute(f"CREATE INDEX ix_customer_birthday ON customer ({BIRTHDAY[dialect]})")
 
 
 def downgrade() -> None:

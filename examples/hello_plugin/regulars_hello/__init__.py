@@ -1,1 +1,1 @@
-"""Hello: the worked example of a third-party Regulars plugin (see docs/plugins.md)."""
+"""Hello: the example third-party Regulars plugin (see its README.md)."""

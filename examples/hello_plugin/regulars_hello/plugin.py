@@ -1,17 +1,16 @@
-"""The entry point of the Hello plugin: what it is (``PLUGIN``) and the hooks it implements.
-
-Thin glue only: each hook hands over to the plugin's services, views or jobs."""
+"""Hello: greet every regular the way they like to be greeted. ``PLUGIN`` says what the
+plugin is; each ``@hookimpl`` function adds one thing to Regulars."""
 
 from pathlib import Path
 
 from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
-from core.sdk import (Action, Badge, CustomerField, ListColumn, ListFilter, MergePanel,
-                      PluginInfo, Tab, hookimpl)
-from regulars_hello import jobs, services
-from regulars_hello.models import GREETING_MAX, Greeting
+from core.sdk import (Action, Badge, CustomerField, ListColumn, ListFilter, PluginInfo, Tab,
+                      hookimpl, record_activity, write_transaction)
+from regulars_hello.models import Greeting, birthdays_today, greeting_of, greetings_of
 from regulars_hello.views import HelloView
 
 PLUGIN = PluginInfo(
@@ -22,45 +21,29 @@ PLUGIN = PluginInfo(
     core_version=">=1,<2",
     migrations=str(Path(__file__).resolve().parent / "migrations"),
     author="The Regulars contributors",
-    # Saying hello is for the till too (a permission not named follows the core's rule).
-    grants={"can_say": ["Manager", "Cashier"]},
+    grants={"can_say": ["Manager", "Cashier"]},  # can_tab, can_list: reads, every role has them
 )
-
-
-# -- views and jobs --------------------------------------------------------------------------
 
 
 @hookimpl
 def register_views(appbuilder):
-    appbuilder.add_view(HelloView, "Greetings", label=_l("Greetings"), icon="fa-hand-paper-o")
-
-
-@hookimpl
-def register_jobs(scheduler):
-    scheduler.add_job(jobs.count_greetings, "interval", hours=1, id="hello.count_greetings")
-
-
-# -- the customer record ---------------------------------------------------------------------
+    appbuilder.add_view(HelloView, "Birthdays", label=_l("Birthdays"), icon="fa-birthday-cake")
 
 
 @hookimpl
 def customer_fields():
-    # On the form, in the API, the CSV import and export, the merge screen and erasure.
-    return CustomerField(name=services.FIELD, label=_l("Preferred greeting"),
-                         column=Greeting.text, max_length=GREETING_MAX, section="Basic",
+    # The core carries the field everywhere: the form, the API, the CSV import and export, the
+    # data export, the merge screen (a choice between two values; the merged record's row
+    # goes), and erasure (the row goes). Merge, erasure and export reach it while the plugin
+    # is disabled too, so the plugin needs no merging, erasing or export hook of its own.
+    return CustomerField(name="hello_greeting", label=_l("Preferred greeting"),
+                         column=Greeting.text, section="Basic",
                          description=_l("How staff greet this customer, e.g. “Morning, Sam!”"))
 
 
 @hookimpl
-def customer_merging(survivor, merged):
-    services.move_greeting(survivor, merged)
-
-# -- the customer overview -------------------------------------------------------------------
-
-
-@hookimpl
 def customer_tabs(customer):
-    return Tab(key="hello", label=_("Hello"), order=100,
+    return Tab(key="hello", label=_("Hello"), permission=("can_tab", "HelloView"),
                url=url_for("HelloView.tab", customer_id=customer.id))
 
 
@@ -72,42 +55,34 @@ def customer_actions(customer):
 
 @hookimpl
 def customer_badges(customer):
-    greeting = services.greeting_of(customer)
-    if greeting:
-        return Badge(label=greeting, style="info", title=_("Preferred greeting"))
-    return None
-
-
-# -- the customer list and the merge screen --------------------------------------------------
+    greeting = greeting_of(customer)
+    return Badge(label=greeting, style="info", title=_("Preferred greeting")) if greeting else None
 
 
 @hookimpl
 def customer_list_columns():
-    return ListColumn(key="hello_greeting", label=_l("Greeting"), values=services.greetings_of)
+    return ListColumn(key="hello_greeting", label=_l("Greeting"), values=greetings_of)
 
 
 @hookimpl
 def customer_list_filters():
     return ListFilter(key="hello_greeted", label=_l("Greeting"),
-                      choices=[("yes", _l("Has a greeting"))], apply=services.greeted)
+                      choices=[("yes", _l("Has a greeting"))],
+                      apply=lambda value: select(Greeting.customer_id))
+
+
+def birthday_greetings() -> int:
+    """A "Birthday greeting due" task on the timeline of each customer whose birthday it is,
+    all in one commit; returns how many."""
+    customers = birthdays_today()
+    greetings = greetings_of([c.id for c in customers])
+    with write_transaction():
+        for customer in customers:
+            record_activity(customer, "task", _("Birthday greeting due"),
+                            greetings.get(customer.id, ""), source="hello")
+    return len(customers)
 
 
 @hookimpl
-def merge_panels(survivor, merged):
-    return MergePanel(title=_("Greetings"), rows=[(_("Greeting"), services.greeting_of(survivor),
-                                                   services.greeting_of(merged))],
-                      text=_("The kept customer's greeting stays; if they have none, the other "
-                             "one moves to them."))
-
-
-# -- privacy ---------------------------------------------------------------------------------
-
-
-@hookimpl
-def customer_export(customer):
-    return ("hello", {"greeting": services.greeting_of(customer)})
-
-
-@hookimpl
-def customer_erasing(customer):
-    services.set_greeting(customer, None)
+def register_jobs(scheduler):
+    scheduler.add_job(birthday_greetings, "cron", hour=8, id="hello.birthdays")  # shop time

@@ -1,22 +1,12 @@
-"""hello: the hello_greeting table
-
-The first revision of the plugin's own Alembic branch: labelled "hello", with no parent in
-its branch, and depending on the core revision that created the customer table.
-
-Revision ID: 0001_hello
-Revises:
-Create Date: 2026-11-24 03:33:19
-
-"""
-from typing import Sequence, Union
-
+"""hello: the hello_greeting table. The first revision of the plugin's Alembic branch "hello",
+after the core revision that created the customer table."""
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0001_hello"
-down_revision: Union[str, Sequence[str], None] = None
-branch_labels: Union[str, Sequence[str], None] = ("hello",)
-depends_on: Union[str, Sequence[str], None] = "0001_core"
+revision = "0001_hello"
+down_revision = None
+branch_labels = ("hello",)
+depends_on = "0001_core"
 
 
 def upgrade() -> None:
