@@ -260,7 +260,9 @@ def plugins_disable(name):
                                    "plugin's own table, its first migration, tests on the kit.")
 @click.argument("name")
 @click.option("--dir", "parent", type=click.Path(file_okay=False), default=".",
-              show_default=True, help="The folder to write regulars-NAME/ into.")
+              show_default=True, metavar="PATH",
+              help="An existing folder; the plugin is written to PATH/regulars-NAME/ "
+                   "(regulars-stamp-card/ for stamp_card).")
 @click.option("--label", default=None, help="The name people see (default: from NAME).")
 @click.option("--description", default=None, help="One line on what the plugin does.")
 def plugins_new(name, parent, label, description):
@@ -271,8 +273,8 @@ def plugins_new(name, parent, label, description):
     except scaffold.ScaffoldError as exc:
         raise click.ClickException(str(exc)) from exc
     console.print(f"Wrote the plugin [bold]{escape(name)}[/bold] to {escape(str(path))}")
-    console.print(f"Next:  cd {escape(str(path))} && pip install -e . && regulars db upgrade"
-                  " && pytest", soft_wrap=True)
+    console.print(escape(f'Next:  cd {path} && pip install -e ".[test]" && regulars db upgrade'
+                         " && pytest"), soft_wrap=True)
 
 
 # `regulars plugin new NAME` reads better; the same commands as `regulars plugins ...`.

@@ -425,6 +425,8 @@ def customer_merging(survivor, merged, actor):
     transaction, before it commits. Nothing may stay attached to ``merged``: the merge moves
     every row and keeps ``merged`` only as a pointer. Raise ``ValidationError`` to refuse the
     merge (for example when two open loyalty accounts cannot be combined). Return value ignored.
+    ``actor`` is who merged (the user who confirmed it, on the screen or through the API), or
+    None for the system.
 
     Called on every plugin that is installed and whose tables exist, **enabled or not**: a
     disabled plugin's rows follow the customer too. While a plugin whose tables exist cannot
@@ -433,7 +435,7 @@ def customer_merging(survivor, merged, actor):
     Example::
 
         @hookimpl
-        def customer_merging(survivor, merged):
+        def customer_merging(survivor, merged, actor):
             move_greetings(from_customer=merged, to_customer=survivor)
     """
 
@@ -442,7 +444,13 @@ def customer_merging(survivor, merged, actor):
 def customer_erasing(customer, actor):
     """Delete or anonymise this plugin's personal data of ``customer`` (a GDPR erasure), inside
     the erasure's transaction. Keep what the law requires (an invoice keeps its totals, not the
-    name). Raise ``ValidationError`` to refuse. Return value ignored.
+    name). Raise ``ValidationError`` to refuse. Return value ignored. ``actor`` is who erased
+    (the user who confirmed it, on the screen or through the API), or None for the system.
+
+    The core erases its own data and the plugins' ``CustomerField`` values only; the
+    customer's row stays, so ``ON DELETE CASCADE`` never fires. Rows in this plugin's other
+    tables (a history of visits, messages) stay as they are unless this hook deletes or
+    anonymises them.
 
     Called on every plugin that is installed and whose tables exist, **enabled or not**. While
     a plugin whose tables exist cannot run (it fails to load, or waits for ``regulars db
@@ -451,7 +459,7 @@ def customer_erasing(customer, actor):
     Example::
 
         @hookimpl
-        def customer_erasing(customer):
+        def customer_erasing(customer, actor):
             delete_greeting(customer)
     """
 

@@ -333,7 +333,8 @@ def plugin_settings(name: str) -> dict:
 
 def get_customer(customer_id: int):
     """The customer with this id, whatever their status (merged and erased ones too), or
-    NotFound. A merged record's ``merged_into_id`` names the one it lives on in."""
+    NotFound. A merged record's ``merged_into_id`` names the one it lives on in. A view or
+    API endpoint that lets NotFound through answers 404 (the page, or JSON under /api/)."""
     from core.services import customers
 
     return customers.get(customer_id)

@@ -9,6 +9,7 @@ from flask import jsonify, request
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
+from core.errors import NotFound
 from core.api import openapi
 from core.api.customers import CustomerApi, GroupApi
 from core.api.pos import PosApi
@@ -39,6 +40,14 @@ def _install_json_errors(app):
         if not wants_json():
             return exc
         return jsonify(message=exc.description or exc.name), exc.code
+
+    @app.errorhandler(NotFound)
+    def not_found(exc: NotFound):
+        # A view or endpoint that lets the core's NotFound through (``get_customer`` of an id
+        # no one has) answers 404, as the page or the JSON the path expects.
+        from werkzeug.exceptions import NotFound as HttpNotFound
+
+        return app.handle_http_exception(HttpNotFound(str(exc) or None))
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):

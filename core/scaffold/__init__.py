@@ -106,14 +106,15 @@ def _target_path(relative: Path, vals: dict) -> Path:
 
 def create(name: str, parent: Path | str = ".", label: str | None = None,
            description: str | None = None) -> Path:
-    """Write the distribution ``regulars-NAME/`` of a new plugin into ``parent`` and return
-    its path. Raises ScaffoldError (nothing written) for a bad name or label, or when the
+    """Write the distribution ``regulars-NAME/`` of a new plugin into ``parent`` (an existing
+    folder: the plugin lands in ``parent/regulars-NAME/``) and return its path. Raises ScaffoldError (nothing written) for a bad name or label, or when the
     folder exists."""
     check_name(name)
     vals = values(name, label, description)
     parent = Path(parent)
     if not parent.is_dir():
-        raise ScaffoldError(f"{parent} is not a folder.")
+        raise ScaffoldError(f"{parent} is not an existing folder: --dir names the folder the "
+                            f"plugin is written into, as {vals['dist']}/ (create it first).")
     target = parent / vals["dist"]
     if target.exists():
         raise ScaffoldError(f"{target} exists already; nothing was written. Remove it or "

@@ -66,3 +66,10 @@ def test_greeting_goes_when_its_customer_goes(app, make_customer):
         db.session.expire_all()
         assert db.session.execute(select(Greeting).where(
             Greeting.customer_id == customer_id)).first() is None
+
+
+def test_a_plugin_view_that_lets_not_found_through_answers_404(admin_client):
+    response = admin_client.get("/hello/customers/999999/tab")
+
+    assert response.status_code == 404
+    assert "text/html" in response.content_type

@@ -39,6 +39,22 @@ def test_a_name_that_cannot_be_a_plugin_name_is_refused_in_words(tmp_path, name,
     assert list(tmp_path.iterdir()) == []
 
 
+def test_dir_must_be_an_existing_folder_and_the_plugin_lands_inside_it(tmp_path):
+    missing = plugin_new("stamp_card", "--dir", str(tmp_path / "nowhere"))
+
+    assert missing.exit_code != 0
+    assert "is not an existing folder" in missing.output and "regulars-stamp-card/" in missing.output
+    assert list(tmp_path.iterdir()) == []
+
+    made = plugin_new("stamp_card", "--dir", str(tmp_path))
+
+    assert made.exit_code == 0, made.output
+    assert [p.name for p in tmp_path.iterdir()] == ["regulars-stamp-card"]
+    # The next steps install the test extra the generated tests need.
+    assert f'cd {tmp_path / "regulars-stamp-card"} && pip install -e ".[test]"' in made.output
+    assert "PATH/regulars-NAME/" in " ".join(plugin_new("--help").output.split())
+
+
 def test_an_existing_folder_is_never_overwritten(tmp_path):
     folder = tmp_path / "regulars-stamp"
     folder.mkdir()
@@ -136,4 +152,4 @@ def test_a_new_plugin_builds_without_warnings_installs_and_passes_its_own_tests(
     out = _run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist",
                 "-k", "sqlite"], cwd=source, env=env)
 
-    assert re.search(r"\b10 passed\b", out), out[-3000:]
+    assert re.search(r"\b11 passed\b", out), out[-3000:]

@@ -1,19 +1,12 @@
 """The plugin's pages. Each needs its permission ("can_say on HelloView" on the roles screen);
 while the plugin is disabled they answer 404."""
 
-from flask import abort, flash, redirect, render_template
+from flask import flash, redirect, render_template
 from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import gettext as _
 
-from core.sdk import NotFound, customer_url, get_customer, record_activity
+from core.sdk import customer_url, get_customer, record_activity
 from regulars_hello.models import birthdays_today, greeting_of, greetings_of
-
-
-def customer_or_404(customer_id):
-    try:
-        return get_customer(customer_id)
-    except NotFound:
-        abort(404)
 
 
 class HelloView(BaseView):
@@ -32,13 +25,13 @@ class HelloView(BaseView):
     @expose("/customers/<int:customer_id>/tab")
     @has_access
     def tab(self, customer_id):  # a fragment the overview loads into the tab, not a page
-        customer = customer_or_404(customer_id)
+        customer = get_customer(customer_id)  # no such customer: 404
         return render_template("hello/tab.html", greeting=greeting_of(customer))
 
     @expose("/customers/<int:customer_id>/say", methods=["POST"])
     @has_access
     def say(self, customer_id):
-        customer = customer_or_404(customer_id)
+        customer = get_customer(customer_id)  # no such customer: 404
         greeting = greeting_of(customer) or _("Hello, %(name)s!", name=customer.display_name)
         # No transaction is open in a view, so record_activity commits on its own, as the
         # signed-in user.
