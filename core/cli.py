@@ -69,7 +69,7 @@ def upgrade_all() -> list[str]:
     from core.db import db, write_transaction
     from core.plugins import SETTINGS_KEY
     from core.services import email_templates
-    from core.services.plugins import bump_version
+    from core.services.plugins import bump_version, sync_permissions
 
     try:
         upgraded, broken = migrate.upgrade(), None
@@ -85,44 +85,6 @@ def upgrade_all() -> list[str]:
     if broken is not None:
         raise broken
     return upgraded
-
-
-def sync_permissions() -> None:
-    """Write every view's permissions and rewrite the built-in roles (Admin, Manager, ...)."""
-    _write_permissions()
-    current_app.appbuilder.sm.sync_builtin_roles()
-
-
-def sync_plugin_permissions(name: str) -> None:
-    """Write every view's permissions, and give the built-in roles plugin ``name``'s: on the
-    views that are its own alone, and on whatever permission did not exist before (its
-    menu items), exactly what its ``grants`` or the core's rule say. Every other permission
-    of every role stays as it is, so an administrator's changes to the built-in roles are
-    kept (enabling a plugin, or "Upgrade now", never undoes them)."""
-    appbuilder = current_app.appbuilder
-    sm = appbuilder.sm
-    model = sm.permissionview_model
-    before = {pvm.id for pvm in sm.session.query(model)}
-    _write_permissions()
-    host = current_host()
-    mine, others = set(), set()
-    for view in appbuilder.baseviews:
-        blueprint = getattr(getattr(view, "blueprint", None), "name", None)
-        (mine if host.owner_of_blueprint(blueprint) == name else others).add(
-            view.class_permission_name)
-    own = mine - others  # a view name it shares with the core (or another plugin) is not its
-    sm.sync_builtin_roles(only=[
-        pvm for pvm in sm.session.query(model)
-        if pvm.id not in before or (pvm.view_menu is not None and pvm.view_menu.name in own)])
-
-
-def _write_permissions() -> None:
-    from core.security import BUILTIN_ROLES
-
-    appbuilder = current_app.appbuilder
-    for role in (*BUILTIN_ROLES, current_app.config["AUTH_ROLE_PUBLIC"]):
-        appbuilder.sm.add_role(role)
-    appbuilder.add_permissions(update_perms=True)
 
 
 @db_group.command("heads", help="Show each branch's head revision.")

@@ -13,7 +13,7 @@ from alembic.config import Config
 from alembic.script import ScriptDirectory
 from alembic.script.revision import RevisionError
 
-from core.plugins import current_host
+from core.host import current_host
 
 CORE_MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 CORE_VERSIONS = CORE_MIGRATIONS / "versions"

@@ -21,7 +21,7 @@ import logging
 from importlib import import_module
 from importlib.metadata import entry_points
 from types import ModuleType
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 import pluggy
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
@@ -30,6 +30,7 @@ from packaging.version import Version
 import core
 from core import hookspecs
 from core.errors import PluginError, StartupError
+from core.host import current_host  # noqa: F401 - the host of the running app, offered here too
 
 log = logging.getLogger(__name__)
 
@@ -560,7 +561,7 @@ def _state_statement():
 
 def _grants_error(grants) -> str:
     """Why ``PluginInfo.grants`` cannot be used, or ""."""
-    from core.security import BUILTIN_ROLES
+    from core.roles import BUILTIN_ROLES
 
     if not isinstance(grants, dict):
         return "grants must be a dict of permission: [role, ...]"
@@ -612,8 +613,32 @@ def _import_plugin_module(target: str) -> tuple[ModuleType | None, str, list[str
     return module, "", _MODULE_TABLES[module_name]
 
 
-def current_host() -> PluginHost:
-    """The plugin host of the running app (inside an app context)."""
-    from flask import current_app
+# -- calling plugins one by one, each on its own ----------------------------------------------
 
-    return current_app.extensions["regulars.plugins"]
+
+def isolated(plugin: str, hook: str, exc: Exception) -> None:
+    """Log what a plugin's ``hook`` (or function) raised and note it in
+    ``PluginHost.failures``; the caller carries on without that plugin's answer."""
+    log.exception("Plugin %s failed in %s", plugin, hook, exc_info=exc)
+    current_host().failures.append((plugin, hook, repr(exc)))
+
+
+def each(hook_name: str, include_disabled: bool = False,
+          **kwargs) -> Iterator[tuple[str, Any, Exception | None]]:
+    """Call ``hook_name`` plugin by plugin (``include_disabled``: see ``PluginHost.caller``):
+    ``(plugin, item, None)`` for each item returned (None dropped), ``(plugin, None,
+    exception)`` for a plugin that raised, which is logged and isolated (``isolated``)."""
+    host = current_host()
+    for impl in host.caller(hook_name, include_disabled=include_disabled).get_hookimpls():
+        if impl.hookwrapper or getattr(impl, "wrapper", False):
+            continue
+        plugin = host.pm.get_name(impl.plugin)
+        try:
+            result = impl.function(**{a: kwargs[a] for a in impl.argnames if a in kwargs})
+        except Exception as exc:  # isolate the plugin; the screen still answers
+            isolated(plugin, hook_name, exc)
+            yield plugin, None, exc
+            continue
+        for item in result if isinstance(result, (list, tuple)) else [result]:
+            if item is not None:
+                yield plugin, item, None

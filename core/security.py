@@ -24,6 +24,7 @@ from flask_wtf.csrf import validate_csrf
 from wtforms import ValidationError as CsrfRefused
 
 from core.db import record_id
+from core.roles import BUILTIN_ROLES
 from core.services import sign_in, sign_in_throttle
 
 # Views only an administrator touches: whoever can change users, their groups or their
@@ -51,7 +52,6 @@ SELF_SERVICE_VIEWS = re.compile(r"^(UserDBModelView|ResetMyPasswordView|UserInfo
 # email templates are the wording of every email the shop sends (previewed with any customer).
 MANAGERS_ONLY_VIEWS = {"TasksView", "Background tasks", "EmailTemplateView", "Email templates"}
 
-BUILTIN_ROLES = ("Admin", "Manager", "Cashier", "Accounts", "ReadOnly")
 # Where group membership changes; one permission, "can_members", on each.
 MEMBERSHIP_VIEWS = ("CustomerView", "GroupView", "GroupApi")
 # The claim of an API token that carries its user's token generation (see services.sign_in).

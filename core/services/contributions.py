@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 
 from core.errors import ValidationError
 from core.models import Customer
-from core.plugins import current_host
+from core.plugins import current_host, each, isolated  # noqa: F401 - used here and re-exported
 from core.services.plugin_fields import text
 
 log = logging.getLogger(__name__)
@@ -29,34 +29,6 @@ RESERVED = frozenset({"q", "status", "kind", "group", "segment", "tag", "created
                       "created_to", "sort", "dir", "per_page", "page", "page_size", "after",
                       "before", "partial"})
 
-
-
-def isolated(plugin: str, hook: str, exc: Exception) -> None:
-    """Log what a plugin's ``hook`` (or function) raised and note it in
-    ``PluginHost.failures``; the caller carries on without that plugin's answer."""
-    log.exception("Plugin %s failed in %s", plugin, hook, exc_info=exc)
-    current_host().failures.append((plugin, hook, repr(exc)))
-
-
-def each(hook_name: str, include_disabled: bool = False,
-          **kwargs) -> Iterator[tuple[str, Any, Exception | None]]:
-    """Call ``hook_name`` plugin by plugin (``include_disabled``: see ``PluginHost.caller``):
-    ``(plugin, item, None)`` for each item returned (None dropped), ``(plugin, None,
-    exception)`` for a plugin that raised, which is logged and isolated (``isolated``)."""
-    host = current_host()
-    for impl in host.caller(hook_name, include_disabled=include_disabled).get_hookimpls():
-        if impl.hookwrapper or getattr(impl, "wrapper", False):
-            continue
-        plugin = host.pm.get_name(impl.plugin)
-        try:
-            result = impl.function(**{a: kwargs[a] for a in impl.argnames if a in kwargs})
-        except Exception as exc:  # isolate the plugin; the screen still answers
-            isolated(plugin, hook_name, exc)
-            yield plugin, None, exc
-            continue
-        for item in result if isinstance(result, (list, tuple)) else [result]:
-            if item is not None:
-                yield plugin, item, None
 
 
 def _usable_key(plugin: str, hook: str, key: Any, taken: set[str]) -> bool:
@@ -89,7 +61,7 @@ class Column:
 
 def list_columns() -> list[Column]:
     """The active plugins' columns, sorted by order then label."""
-    from core.sdk import ListColumn  # core.sdk imports the API, which imports this module
+    from core.declarations import ListColumn
 
     columns, taken = [], set()
     for plugin, item, _exc in each("customer_list_columns"):
@@ -158,7 +130,7 @@ class Chosen:
 
 def list_filters() -> list[Filter]:
     """The active plugins' filters, in the order the plugins answered."""
-    from core.sdk import ListFilter
+    from core.declarations import ListFilter
 
     filters, taken = [], set()
     for plugin, item, _exc in each("customer_list_filters"):
@@ -228,7 +200,7 @@ def merge_panels(survivor, merged) -> list[Panel]:
     """Every plugin's panels for merging ``merged`` into ``survivor``, disabled plugins' too
     (their data is merged as well), sorted by order then title. A plugin that raises, or
     answers something unreadable, gets a panel saying it could not be shown."""
-    from core.sdk import MergePanel
+    from core.declarations import MergePanel
 
     host = current_host()
     panels = []

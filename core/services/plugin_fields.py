@@ -122,8 +122,8 @@ def fields(include_disabled: bool = False) -> list[Field]:
     plugin whose hook raises, and a choice field whose ``choices()`` raises (with
     ``include_disabled`` it stays, without choices: its data must still be merged and
     erased)."""
-    from core.sdk import CustomerField
-    from core.services.contributions import each, isolated
+    from core.declarations import CustomerField
+    from core.plugins import each, isolated
 
     if not has_app_context():  # no app, no plugins (a file's headers read on their own)
         return []
@@ -397,7 +397,7 @@ def _failed(field: Field, what: str, exc: Exception, refuse: bool) -> None:
     ValidationError that refuses what needed it (the plugin's own ValidationError as it is)."""
     if refuse and isinstance(exc, ValidationError):
         raise exc
-    from core.services.contributions import isolated
+    from core.plugins import isolated
 
     isolated(field.plugin, f"CustomerField {field.name!r} {what}", exc)
     if refuse:

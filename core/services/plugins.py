@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 
@@ -17,7 +18,7 @@ def set_enabled(name: str, enabled: bool, actor=None) -> None:
     migrations first (enabling one that is enabled but waits for ``regulars db upgrade``
     upgrades it: "Upgrade now"); disabling refuses while an enabled plugin requires it. Data
     is kept. An upgrade writes the plugin's own permissions and grants (see
-    ``core.cli.sync_plugin_permissions``), leaving every other permission of the built-in
+    ``sync_plugin_permissions``), leaving every other permission of the built-in
     roles as the administrator set it.
 
     After the commit, ``plugin_enabled(name)`` is called on the active plugins when the
@@ -48,8 +49,6 @@ def set_enabled(name: str, enabled: bool, actor=None) -> None:
             raise ValidationError({"name": str(exc)}) from exc
         if first_time:
             # Its views' permissions were written before its tables existed, or never.
-            from core.cli import sync_plugin_permissions
-
             sync_plugin_permissions(name)
     else:
         dependents = [p.name for p in host.plugins.values()
@@ -111,3 +110,44 @@ def bump_version(key: str) -> int:
 
 def states() -> dict[str, PluginState]:
     return {s.name: s for s in db.session.execute(select(PluginState)).scalars()}
+
+
+# -- permissions ---------------------------------------------------------------------------------
+
+
+def sync_permissions() -> None:
+    """Write every view's permissions and rewrite the built-in roles (Admin, Manager, ...)."""
+    _write_permissions()
+    current_app.appbuilder.sm.sync_builtin_roles()
+
+
+def sync_plugin_permissions(name: str) -> None:
+    """Write every view's permissions, and give the built-in roles plugin ``name``'s: on the
+    views that are its own alone, and on whatever permission did not exist before (its
+    menu items), exactly what its ``grants`` or the core's rule say. Every other permission
+    of every role stays as it is, so an administrator's changes to the built-in roles are
+    kept (enabling a plugin, or "Upgrade now", never undoes them)."""
+    appbuilder = current_app.appbuilder
+    sm = appbuilder.sm
+    model = sm.permissionview_model
+    before = {pvm.id for pvm in sm.session.query(model)}
+    _write_permissions()
+    host = current_host()
+    mine, others = set(), set()
+    for view in appbuilder.baseviews:
+        blueprint = getattr(getattr(view, "blueprint", None), "name", None)
+        (mine if host.owner_of_blueprint(blueprint) == name else others).add(
+            view.class_permission_name)
+    own = mine - others  # a view name it shares with the core (or another plugin) is not its
+    sm.sync_builtin_roles(only=[
+        pvm for pvm in sm.session.query(model)
+        if pvm.id not in before or (pvm.view_menu is not None and pvm.view_menu.name in own)])
+
+
+def _write_permissions() -> None:
+    from core.roles import BUILTIN_ROLES
+
+    appbuilder = current_app.appbuilder
+    for role in (*BUILTIN_ROLES, current_app.config["AUTH_ROLE_PUBLIC"]):
+        appbuilder.sm.add_role(role)
+    appbuilder.add_permissions(update_perms=True)

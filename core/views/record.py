@@ -216,7 +216,7 @@ class Wizard:
 
     def __init__(self, kind: str, step: str | None,
                  customer_type: str = CustomerType.individual.value):
-        from core.sdk import FormField
+        from core.declarations import FormField
 
         # The plugins' CustomerFields (built from their type), then their own form fields.
         self.plugin_fields = [
