@@ -15,9 +15,10 @@ from typing import Any, Callable, Iterator
 
 from flask_babel import gettext as _
 
+from core.declarations import ListColumn, ListFilter, MergePanel
 from core.errors import ValidationError
 from core.models import Customer
-from core.plugins import current_host, each, isolated  # noqa: F401 - used here and re-exported
+from core.plugins import current_host, each, isolated
 from core.services.plugin_fields import text
 
 log = logging.getLogger(__name__)
@@ -29,6 +30,19 @@ RESERVED = frozenset({"q", "status", "kind", "group", "segment", "tag", "created
                       "created_to", "sort", "dir", "per_page", "page", "page_size", "after",
                       "before", "partial"})
 
+
+
+def _declared(hook_name: str, kind: type):
+    """``(plugin, item)`` for each ``kind`` the active plugins answer ``hook_name`` with;
+    anything else is logged and skipped (a raising plugin is isolated by ``each``)."""
+    for plugin, item, _exc in each(hook_name):
+        if item is None:
+            continue
+        if not isinstance(item, kind):
+            log.warning("Plugin %s: %s returned %r, not a %s", plugin, hook_name, item,
+                        kind.__name__)
+            continue
+        yield plugin, item
 
 
 def _usable_key(plugin: str, hook: str, key: Any, taken: set[str]) -> bool:
@@ -61,16 +75,8 @@ class Column:
 
 def list_columns() -> list[Column]:
     """The active plugins' columns, sorted by order then label."""
-    from core.declarations import ListColumn
-
     columns, taken = [], set()
-    for plugin, item, _exc in each("customer_list_columns"):
-        if item is None:
-            continue
-        if not isinstance(item, ListColumn):
-            log.warning("Plugin %s: customer_list_columns returned %r, not a ListColumn",
-                        plugin, item)
-            continue
+    for plugin, item in _declared("customer_list_columns", ListColumn):
         if _usable_key(plugin, "customer_list_columns", item.key, taken):
             columns.append(Column(plugin, item.key, str(item.label), item.order, item.values))
     return sorted(columns, key=lambda c: (c.order, c.label))
@@ -130,16 +136,8 @@ class Chosen:
 
 def list_filters() -> list[Filter]:
     """The active plugins' filters, in the order the plugins answered."""
-    from core.declarations import ListFilter
-
     filters, taken = [], set()
-    for plugin, item, _exc in each("customer_list_filters"):
-        if item is None:
-            continue
-        if not isinstance(item, ListFilter):
-            log.warning("Plugin %s: customer_list_filters returned %r, not a ListFilter",
-                        plugin, item)
-            continue
+    for plugin, item in _declared("customer_list_filters", ListFilter):
         if not _usable_key(plugin, "customer_list_filters", item.key, taken):
             continue
         try:
@@ -200,7 +198,6 @@ def merge_panels(survivor, merged) -> list[Panel]:
     """Every plugin's panels for merging ``merged`` into ``survivor``, disabled plugins' too
     (their data is merged as well), sorted by order then title. A plugin that raises, or
     answers something unreadable, gets a panel saying it could not be shown."""
-    from core.declarations import MergePanel
 
     host = current_host()
     panels = []

@@ -39,7 +39,8 @@ from sqlalchemy import literal, select
 
 from core.db import MAX_INTEGER, db
 from core.errors import ValidationError
-from core.plugins import current_host
+from core.declarations import CustomerField
+from core.plugins import current_host, each, isolated
 from core.services.normalize import clean_paragraphs, clean_text, yes_no
 
 log = logging.getLogger(__name__)
@@ -122,9 +123,6 @@ def fields(include_disabled: bool = False) -> list[Field]:
     plugin whose hook raises, and a choice field whose ``choices()`` raises (with
     ``include_disabled`` it stays, without choices: its data must still be merged and
     erased)."""
-    from core.declarations import CustomerField
-    from core.plugins import each, isolated
-
     if not has_app_context():  # no app, no plugins (a file's headers read on their own)
         return []
     found: list[Field] = []
@@ -397,8 +395,6 @@ def _failed(field: Field, what: str, exc: Exception, refuse: bool) -> None:
     ValidationError that refuses what needed it (the plugin's own ValidationError as it is)."""
     if refuse and isinstance(exc, ValidationError):
         raise exc
-    from core.plugins import isolated
-
     isolated(field.plugin, f"CustomerField {field.name!r} {what}", exc)
     if refuse:
         raise ValidationError({field.name: _(
