@@ -238,3 +238,85 @@ class SearchProvider:
     label: str
     lookup: Any
     min_length: int = 3
+
+
+@dataclasses.dataclass(frozen=True)
+class RuleParam:
+    """One value a rule type asks for when someone builds a group's rule ("N", "D days").
+
+    ``type``: ``"integer"`` (a whole number), ``"decimal"`` (a ``Decimal``: money, say),
+    ``"text"`` (one line) or ``"choice"`` (one of ``choices``, ``[(value, label), ...]``).
+    ``min``/``max``: bounds for numbers, both included; ``max_length`` for text. ``default``:
+    what the rule editor offers first. The core checks every value before a rule is saved or
+    previewed, and hands ``customer_ids`` and ``describe`` the checked values (``int``,
+    ``Decimal`` or ``str``); a bad one is refused beside the field in words."""
+
+    name: str
+    label: str
+    type: str = "integer"
+    min: Any = None
+    max: Any = None
+    max_length: int = 200
+    default: Any = None
+    choices: Any = None
+    help: str = ""
+
+
+@dataclasses.dataclass(frozen=True)
+class GroupRule:
+    """A rule type for rule-based groups ("bought at least N times in the last D days"), offered
+    in the group's rule editor while your plugin is active. Return it from
+    ``register_group_rules``.
+
+    ``key``: lower-case letters, digits and ``_``, starting with your plugin's name
+    (``sales_bought_times``); stored in the groups' rules, so never rename it. ``label``: the
+    name in the editor's list. ``params``: the ``RuleParam`` values it asks for.
+
+    ``customer_ids(params, only)`` returns a SELECT of one column, the ids of the customers the
+    rule holds for today: ``only`` is None for everyone (a full recompute, a preview) or a list
+    of customer ids to check (a sale changed those customers): add ``WHERE customer_id IN
+    only`` to your own statement, so the index on it is used. Never run the query and never
+    filter on the customer's status: the core counts, pages and combines it (AND is an
+    intersection, OR a union) and leaves out inactive, merged and erased customers itself.
+
+    ``describe(params)`` says in words why someone is in the group, as their membership and
+    timeline show it: "bought at least 5 times in the last 30 days".
+
+    A rule type whose plugin is switched off stays in the rules that use it; those groups keep
+    their members and are not recomputed until it is back (the group page says why)::
+
+        GroupRule(key="sales_bought_times", label=_l("Bought at least N times in the last D days"),
+                  params=(RuleParam("times", _l("N (times)"), min=1, default=5),
+                          RuleParam("days", _l("D (days)"), min=1, max=3660, default=30)),
+                  customer_ids=bought_times, describe=lambda p: _("bought at least %(times)d "
+                  "times in the last %(days)d days", **p))
+    """
+
+    key: str
+    label: str
+    params: tuple = ()
+    customer_ids: Any = None
+    describe: Any = None
+    order: int = 100
+
+
+@dataclasses.dataclass(frozen=True)
+class Membership:
+    """A customer's place in one group, as ``group_memberships(customer)`` answers it.
+
+    ``group_id``, ``group``: the group's id and name; ``rule_based``: True when the group's
+    rule decides who is in it (else people are put in by hand); ``level_id``, ``level``,
+    ``level_rank``: the customer's level in it (``None`` when the group has no levels; a higher
+    rank is a better level: Bronze 1 < Silver 2 < Gold 3); ``discount_percent``: the level's
+    discount (a ``Decimal``, 0 when none); ``reason``: why they are in it ("bought at least 5
+    times in the last 30 days", or "added by Sam"); ``entered_at``: since when (UTC)."""
+
+    group_id: int
+    group: str
+    rule_based: bool
+    level_id: int | None = None
+    level: str | None = None
+    level_rank: int | None = None
+    discount_percent: Any = 0
+    reason: str = ""
+    entered_at: Any = None

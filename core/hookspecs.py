@@ -127,6 +127,25 @@ def register_jobs(scheduler):
     """
 
 
+@hookspec
+def register_group_rules():
+    """Offer rule types for rule-based groups: return ``core.sdk.GroupRule`` objects (one or a
+    list).
+
+    Asked whenever the rule editor, a preview or a recompute needs the rule types, for active
+    plugins only. A group whose rule uses the type of a plugin that is off keeps its members
+    and is not recomputed until the plugin is back.
+
+    Example::
+
+        @hookimpl
+        def register_group_rules():
+            return GroupRule(key="hello_greeted", label=_l("Has a greeting"),
+                             customer_ids=lambda params, only: greeted_ids(only),
+                             describe=lambda params: _("has a greeting"))
+    """
+
+
 # -- the customer overview -------------------------------------------------------------------
 
 

@@ -9,6 +9,9 @@ The customer overview and form
     ``customer_url``
 The customer list, the merge screen and the search
     ``ListColumn``, ``ListFilter``, ``MergePanel``, ``SearchProvider``
+Groups
+    ``GroupRule``, ``RuleParam`` (rule types for rule-based groups), ``refresh_groups``,
+    ``group_memberships``, ``list_groups``, ``Membership``
 Reading customers
     ``get_customer``, ``find_customers``, ``count_customers``, ``iter_customers``
 Writing to a customer's record and reaching them
@@ -61,8 +64,9 @@ from pluggy import HookimplMarker, HookspecMarker
 
 from core.actor import current_actor
 from core.api.base import JsonApi
-from core.declarations import (Action, Badge, CustomerField, FormField, ListColumn,
-                               ListFilter, MergePanel, SearchProvider, SummaryItem, Tab)
+from core.declarations import (Action, Badge, CustomerField, FormField, GroupRule, ListColumn,
+                               ListFilter, Membership, MergePanel, RuleParam, SearchProvider,
+                               SummaryItem, Tab)
 from core.db import Model, Money, Rate, db, exact_sum, utcnow, write_transaction
 from core.errors import NotFound, ValidationError
 from core.plugins import PluginInfo
@@ -272,6 +276,33 @@ def send_email(to: str | None = None, *, template: str | None = None, customer=N
                           category=category, actor=actor, source=source)
 
 
+def refresh_groups(customer_ids) -> int:
+    """Bring these customers' rule-based group memberships up to date now (after your data
+    about them changed: a sale, a points balance); returns how many memberships changed. Each
+    change is stored (entered, left, moved level, and why) and written to the customer's
+    timeline ("joined VIP"). Call it after your transaction committed; the core's nightly
+    recompute catches up with whatever time alone changes ("in the last 30 days")."""
+    from core.services import group_rules
+
+    return group_rules.refresh_customers(list(customer_ids))
+
+
+def group_memberships(customer) -> list:
+    """The groups ``customer`` (a customer or an id) is in now, as ``Membership`` objects,
+    rule-based and hand-picked alike, by group name."""
+    from core.services import group_rules
+
+    return group_rules.memberships(customer)
+
+
+def list_groups() -> list:
+    """Every group, by name. Stable attributes: ``id``, ``name``, ``rule_based``, ``levels``
+    (by rank, lowest first, each with ``id``, ``name``, ``rank``, ``discount_percent``)."""
+    from core.services import group_rules
+
+    return group_rules.all_groups()
+
+
 def customer_url(customer) -> str:
     """The URL of the customer's overview."""
     from flask import url_for
@@ -286,9 +317,11 @@ __all__ = [
     "CustomerField",
     "EmailTemplateDefault",
     "FormField",
+    "GroupRule",
     "JsonApi",
     "ListColumn",
     "ListFilter",
+    "Membership",
     "MergePanel",
     "Model",
     "Money",
@@ -297,6 +330,7 @@ __all__ = [
     "Placeholder",
     "PluginInfo",
     "Rate",
+    "RuleParam",
     "SearchProvider",
     "SummaryItem",
     "Tab",
@@ -309,12 +343,15 @@ __all__ = [
     "exact_sum",
     "find_customers",
     "get_customer",
+    "group_memberships",
     "hookimpl",
     "hookspec",
     "iter_customers",
+    "list_groups",
     "plugin_host",
     "plugin_settings",
     "record_activity",
+    "refresh_groups",
     "send_email",
     "shop_day_bounds",
     "shop_now",
