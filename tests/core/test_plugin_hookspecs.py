@@ -13,13 +13,13 @@ from core.sdk import PluginInfo, ValidationError, hookimpl, hookspec, plugin_hos
 
 
 def sales_plugin():
-    """A plugin declaring ``sale_recorded(sale)`` for others, in a hookspecs module of its own."""
+    """A plugin declaring ``demo_sale_recorded(sale)`` for others, in a hookspecs module of its own."""
     specs = types.ModuleType("demo_sales_hookspecs")
 
-    def sale_recorded(sale):
+    def demo_sale_recorded(sale):
         """A sale was recorded and committed."""
 
-    specs.sale_recorded = hookspec(sale_recorded)
+    specs.demo_sale_recorded = hookspec(demo_sale_recorded)
 
     module = types.ModuleType("demo_sales_plugin")
     module.PLUGIN = PluginInfo(name="demo_sales", label="Sales", version="1.0")
@@ -32,18 +32,18 @@ def sales_plugin():
 
 
 def loyalty_plugin(earned, requires=("demo_sales",), fail=False):
-    """A plugin implementing ``sale_recorded``: notes the points in ``earned``."""
+    """A plugin implementing ``demo_sale_recorded``: notes the points in ``earned``."""
     module = types.ModuleType("demo_loyalty_plugin")
     module.PLUGIN = PluginInfo(name="demo_loyalty", label="Loyalty", version="1.0",
                                requires=list(requires))
 
-    def sale_recorded(sale):
+    def demo_sale_recorded(sale):
         if fail:
             raise RuntimeError("the points printer is out of paper")
         earned.append(sale["total"] // 10)
         return sale["total"] // 10
 
-    module.sale_recorded = hookimpl(sale_recorded)
+    module.demo_sale_recorded = hookimpl(demo_sale_recorded)
     return module
 
 
@@ -55,7 +55,7 @@ def earned():
 def record_sale(app, total):
     """What the sales plugin does after its sale committed: tell the plugins that listen."""
     with app.app_context():
-        plugin_host().notify("sale_recorded", sale={"id": 1, "total": total})
+        plugin_host().notify("demo_sale_recorded", sale={"id": 1, "total": total})
 
 
 def test_a_plugins_own_hook_reaches_the_plugin_that_implements_it(make_app, earned):
@@ -63,8 +63,8 @@ def test_a_plugins_own_hook_reaches_the_plugin_that_implements_it(make_app, earn
 
     record_sale(app, 120)
     with app.app_context():
-        answers = plugin_host().hook.sale_recorded(sale={"id": 2, "total": 50})
-        collected = plugin_host().collect("sale_recorded", sale={"id": 3, "total": 30})
+        answers = plugin_host().hook.demo_sale_recorded(sale={"id": 2, "total": 50})
+        collected = plugin_host().collect("demo_sale_recorded", sale={"id": 3, "total": 30})
 
     assert earned == [12, 5, 3]
     assert answers == [5]
@@ -125,7 +125,7 @@ def test_an_implementer_of_a_hook_nobody_declares_is_skipped_with_the_reason(mak
     with app.app_context():
         reason = plugin_host().inactive_reason("demo_loyalty")
 
-    assert reason.startswith("implements 'sale_recorded', which is not a Regulars hook")
+    assert reason.startswith("implements 'demo_sale_recorded', which is not a Regulars hook")
 
 
 def test_notify_isolates_an_implementer_that_fails(make_app, earned):
@@ -136,4 +136,4 @@ def test_notify_isolates_an_implementer_that_fails(make_app, earned):
     with app.app_context():
         failures = plugin_host().failures
     assert [(plugin, hook) for plugin, hook, _error in failures] == [
-        ("demo_loyalty", "sale_recorded")]
+        ("demo_loyalty", "demo_sale_recorded")]
